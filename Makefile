@@ -1,0 +1,65 @@
+# ワガママLab — the two commands of a fresh machine are `make start` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+APT_PACKAGES := chromium fonts-noto-cjk postgresql bubblewrap nodejs npm
+NPM_STAMP := node_modules/.installed-stamp
+
+.PHONY: start demo test lint bench system-deps check-system-deps venv clean
+
+venv: $(STAMP)
+
+# .venv is created on first use and refreshed when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+## The platform on this machine: JupyterLab in Japanese on 127.0.0.1 with a demo cohort.
+start: $(STAMP)
+	$(BIN)/wagamama start
+
+## A whole cohort, headless, with a summary table.
+demo: $(STAMP)
+	$(BIN)/wagamama demo
+
+## The whole test suite (installs system packages first when run as root, as in CI).
+test: $(STAMP) check-system-deps
+	$(BIN)/python -m pytest -ra $(PYTEST_ARGS)
+
+lint: $(STAMP) $(NPM_STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m wagamama.textlint
+
+bench: $(STAMP)
+	@echo "No benchmarks yet: bench/ is for the grading benchmarks (see the issues)."
+
+# Debian packages and npm tools the tests and the platform need.
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install $$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+	$(MAKE) $(NPM_STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Run system-deps when we may (root); otherwise say what is missing and how to install it.
+check-system-deps:
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory system-deps; \
+	else \
+	  missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ] || [ ! -e $(NPM_STAMP) ]; then \
+	    echo "システムのパッケージが足りません（missing system packages）: $$missing $$( [ -e $(NPM_STAMP) ] || echo 'npm: textlint')"; \
+	    echo "  → sudo make system-deps  を実行してください。足りないものを使うテストは、その方法を示して skip します。"; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,235 @@
+"""Self-checks for learners: short Japanese feedback, AssertionError on failure.
+
+Visible test cells of the exercises call these functions. nbgrader scores the cell (an error
+means no points); a learner without nbgrader gets the same feedback. Three outcomes:
+
+- 正解: prints a short message.
+- まだ解答が書かれていません (``NotAttempted``): the starter is untouched — ``None``, ``...``,
+  an empty list, or ``NotImplementedError`` from the starter code.
+- ちがいます (``Incorrect``): says what is wrong in plain Japanese, and a hint when there is one.
+  With ``hidden=True`` the expected value is never shown.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+import unicodedata
+from collections.abc import Callable, Mapping
+
+__all__ = ["NotAttempted", "Incorrect", "expect", "expect_call", "expect_records", "answered", "explain", "normalize"]
+
+
+class NotAttempted(AssertionError):
+    """The starter code is untouched: nothing to grade yet."""
+
+
+class Incorrect(AssertionError):
+    """An answer is there, and it is not right yet."""
+
+
+TYPE_NAMES = {bool: "真偽値（True / False）", int: "数値", float: "数値", str: "文字列", list: "リスト", tuple: "タプル",
+              dict: "辞書", set: "集合", type(None): "何もない値（None）"}
+
+
+def type_name(value) -> str:
+    for t, name in TYPE_NAMES.items():
+        if type(value) is t:
+            return name
+    return type(value).__name__
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def normalize(value):
+    """Strings are NFKC-normalised and stripped (全角→半角, 前後の空白なし); containers recursively."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", value).strip()
+    if isinstance(value, (list, tuple)):
+        return type(value)(normalize(v) for v in value)
+    if isinstance(value, dict):
+        return {normalize(k): normalize(v) for k, v in value.items()}
+    return value
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _equal(a, b, tol: float) -> bool:
+    if _is_number(a) and _is_number(b):
+        return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_equal(x, y, tol) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k], tol) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def _ok(name: str) -> None:
+    print(f"⭕ 正解です: {name}")
+
+
+def _fail(name: str, what: str, hint: str | None) -> Incorrect:
+    text = f"❌ {name}: {what}"
+    if hint:
+        text += f"\n💡 ヒント: {hint}"
+    return Incorrect(text)
+
+
+def answered(value, name: str = "答え") -> None:
+    """Raise NotAttempted when ``value`` is still a starter (None, ..., empty)."""
+    __tracebackhide__ = True
+    if value is None or value is Ellipsis or (isinstance(value, (str, list, dict, tuple)) and len(value) == 0):
+        raise NotAttempted(f"✏️ まだ解答が書かれていません: {name}。答えを書いてから、もう一度このセルを実行します。")
+
+
+def _type_problem(actual, expected) -> str | None:
+    if _is_number(expected) and isinstance(actual, str):
+        digits = unicodedata.normalize("NFKC", actual).strip()
+        extra = ""
+        if digits != actual.strip():
+            extra = "全角の数字になっていませんか。"
+        return f"数値が必要ですが、文字列 {_show(actual)} が入っています。{extra}引用符（' や \"）で囲むと文字列になります。"
+    if _is_number(expected) and _is_number(actual):
+        return None
+    if type(expected) is not type(actual) and not (isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple))):
+        return f"{type_name(expected)}が必要ですが、{type_name(actual)} {_show(actual)} が入っています。"
+    return None
+
+
+def _mistake(actual, expected) -> str | None:
+    """Hints for the mistakes beginners make most, found by comparing with the right answer."""
+    if _is_number(actual) and _is_number(expected) and abs(actual - expected) == 1:
+        return "答えが 1 だけずれています。数え始め（0 から？1 から？）や、範囲の端を確かめましょう。"
+    if isinstance(actual, (list, tuple)) and isinstance(expected, (list, tuple)) and len(actual) == len(expected) > 1:
+        if _equal(list(actual), list(reversed(expected)), 1e-9):
+            return "並び順が逆です。大きい順にするときは reverse=True を使います。"
+        try:
+            if sorted(map(repr, actual)) == sorted(map(repr, expected)):
+                return "中身は合っていますが、並び順がちがいます。"
+        except TypeError:
+            pass
+    if isinstance(actual, (list, tuple)) and isinstance(expected, (list, tuple)) and abs(len(actual) - len(expected)) == 1:
+        return "要素の数が 1 つずれています。範囲の端（[:3] なら 0, 1, 2 番目）を確かめましょう。"
+    return None
+
+
+def expect(actual, expected, name: str = "答え", *, hint: str | None = None, hidden: bool = False,
+           mistakes=None, tol: float = 1e-9) -> None:
+    """Compare an answer with the expected value after normalising strings (NFKC, spaces).
+
+    ``mistakes``: known wrong answers and the hint each deserves, as a dict or (value, hint) pairs.
+    """
+    __tracebackhide__ = True
+    empty = actual is None or actual is Ellipsis or (isinstance(actual, (str, list, dict, tuple)) and len(actual) == 0)
+    if empty and actual != expected:
+        answered(None, name)
+    a, e = normalize(actual), normalize(expected)
+    if _equal(a, e, tol):
+        _ok(name)
+        return
+    problem = _type_problem(actual, expected)
+    pairs = mistakes.items() if isinstance(mistakes, Mapping) else (mistakes or ())
+    for wrong, why in pairs:
+        if _equal(a, normalize(wrong), tol):
+            hint = why
+            break
+    else:
+        hint = hint or _mistake(a, e)
+    if problem:
+        raise _fail(name, problem, hint)
+    what = "答えがちがいます。" if hidden else f"答えがちがいます。期待される答え: {_show(expected)}、あなたの答え: {_show(actual)}。"
+    if hidden:
+        what += "（見えないテスト用の別のデータで確かめました）"
+    raise _fail(name, what, hint)
+
+
+def explain(exc: BaseException) -> str:
+    """One or two Japanese sentences on an exception from the learner's code: what happened, where to look."""
+    where = ""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    if frames:
+        f = frames[-1]
+        place = f"関数 {f.name} の中" if f.name != "<module>" else "セルの中"
+        where = f"（{place}、{f.lineno} 行目: {(f.line or '').strip()}）"
+    kind = type(exc).__name__
+    detail = {
+        "NameError": f"名前が見つかりません（{exc}）。つづりを確かめ、その名前を作るセルを先に実行してください。",
+        "TypeError": f"データの種類が合わない使い方をしています（{exc}）。文字列と数値をまぜていないか確かめてください。",
+        "KeyError": f"辞書にキー {exc} がありません。キーの名前と、全角・半角を確かめてください。",
+        "IndexError": "リストの範囲の外の番号を使っています。番号は 0 から始まります。",
+        "ZeroDivisionError": "0 で割り算をしています。",
+        "ValueError": f"値の形が合いません（{exc}）。",
+        "AttributeError": f"その値には、その機能がありません（{exc}）。名前のつづりを確かめてください。",
+        "RecursionError": "関数が自分自身を呼び続けて止まらなくなりました。",
+        "SyntaxError": "書き方の決まりに合わない行があります。かっこや引用符の閉じ忘れを確かめてください。",
+    }.get(kind, f"エラー {kind} が起きました（{exc}）。")
+    return detail + where
+
+
+def expect_call(func: Callable, *args, expected, name: str | None = None, hint: str | None = None,
+                hidden: bool = False, mistakes=None, tol: float = 1e-9) -> None:
+    """Call the learner's function and compare what it returns."""
+    __tracebackhide__ = True
+    fname = getattr(func, "__name__", "関数")
+    name = name or (f"{fname}(…)" if hidden else f"{fname}({', '.join(map(_show, args))})")
+    if not callable(func):
+        raise _fail(name, f"{fname} が関数になっていません（{type_name(func)} です）。def で関数を作ります。", None)
+    try:
+        actual = func(*args)
+    except NotImplementedError:
+        raise NotAttempted(f"✏️ まだ解答が書かれていません: {fname}。raise NotImplementedError の行を消して、答えを書きます。") from None
+    except Exception as exc:
+        raise _fail(name, "関数の中でエラーが起きました。" + explain(exc), hint) from None
+    if actual is None and expected is not None:
+        raise _fail(name, "関数が何も返していません（None）。", "return を忘れていませんか。print は画面に出すだけで、値は返しません。")
+    expect(actual, expected, name, hint=hint, hidden=hidden, mistakes=mistakes, tol=tol)
+
+
+def expect_records(records, fields: Mapping[str, object], name: str = "記録", *, min_count: int = 1,
+                   distinct: tuple[str, int] | None = None) -> None:
+    """Check the form of a list of dicts, such as diary entries: counts, required fields, value ranges.
+
+    ``fields`` maps each required key to ``str`` (a non-empty string) or ``(int, low, high)``.
+    ``distinct=("日付", 3)`` asks for at least 3 different values of 日付. Judgement is left to people.
+    """
+    __tracebackhide__ = True
+    answered(records, name)
+    if not isinstance(records, (list, tuple)):
+        raise _fail(name, f"リストが必要ですが、{type_name(records)} が入っています。[ ] で囲みます。", None)
+    problems = []
+    for i, rec in enumerate(records, 1):
+        if not isinstance(rec, dict):
+            problems.append(f"{i}件目が辞書ではありません（{type_name(rec)}）。{{ }} で囲みます。")
+            continue
+        rec = normalize(rec)
+        for key, rule in fields.items():
+            if key not in rec:
+                problems.append(f"{i}件目に「{key}」がありません。")
+                continue
+            value = rec[key]
+            if rule is str:
+                if not isinstance(value, str) or not value:
+                    problems.append(f"{i}件目の「{key}」に文字を書きます（いまは {_show(value)}）。")
+            else:
+                _, low, high = rule
+                if isinstance(value, str) and value.isdigit():
+                    problems.append(f"{i}件目の「{key}」が文字列 {_show(value)} です。数値は引用符で囲まずに書きます。")
+                elif not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                    problems.append(f"{i}件目の「{key}」は {low}〜{high} の整数で書きます（いまは {_show(value)}）。")
+    if problems:
+        shown = problems[:5] + ([f"ほかに {len(problems) - 5} か所あります。"] if len(problems) > 5 else [])
+        raise _fail(name, "形が整っていないところがあります。\n  " + "\n  ".join(shown), None)
+    if len(records) < min_count:
+        raise _fail(name, f"{min_count} 件以上必要ですが、いまは {len(records)} 件です。", "思い出せないときは、朝から夜までの1日をたどってみましょう。")
+    if distinct:
+        key, count = distinct
+        values = {normalize(r.get(key)) for r in records}
+        if len(values) < count:
+            raise _fail(name, f"「{key}」が {count} 種類以上必要ですが、いまは {len(values)} 種類です。",
+                        "同じ日だけでなく、ちがう日のことも書きましょう。")
+    _ok(f"{name}（{len(records)} 件）")

@@ -1,0 +1,248 @@
+"""`wagamama`: run a cohort on nbgrader from one command (instructor side)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import WagamamaError
+
+
+def _assignments(cohort, args) -> list[str]:
+    chosen = getattr(args, "assignment", None)
+    return [cohort.require_assignment(chosen)] if chosen else cohort.assignments
+
+
+def cmd_cohort_create(args) -> None:
+    from .cohort import create_cohort
+
+    c = create_cohort(args.id, args.program, args.title, args.municipality or "", args.start, args.end,
+                      tuple(args.instructor or ()), args.db_url)
+    print(f"講座「{c.title}」（{c.id}）を作りました: {c.path}")
+    print(f"課題: {'、'.join(c.assignments)}")
+    print(f"次は名簿の取り込みです: wagamama roster import {c.id} 名簿.csv")
+
+
+def cmd_cohort_list(args) -> None:
+    from .cohort import list_cohorts
+
+    cohorts = list_cohorts()
+    if not cohorts:
+        print("講座はまだありません。`wagamama cohort create` で作ります。")
+    for c in cohorts:
+        print(f"{c.id}\t{c.title}\t{c.meta['program']}\t受講者 {len(c.learners)} 名")
+
+
+def cmd_cohort_show(args) -> None:
+    from .cohort import open_cohort
+    from .programs import assignment_title
+
+    c = open_cohort(args.id)
+    m = c.meta
+    for label, key in (("講座ID", "id"), ("講座名", "title"), ("プログラム", "program"), ("自治体", "municipality"),
+                       ("開始日", "start"), ("終了日", "end")):
+        print(f"{label}: {m.get(key) or '—'}")
+    print(f"講師: {'、'.join(m.get('instructors') or []) or '—'}")
+    print(f"受講者: {len(c.learners)} 名")
+    print("課題:")
+    for a in c.assignments:
+        print(f"  {a}  {assignment_title(a)}")
+    print(f"フォルダ: {c.path}")
+
+
+def cmd_roster_import(args) -> None:
+    from .cohort import open_cohort
+    from .roster import import_roster
+
+    r = import_roster(open_cohort(args.id), Path(args.file))
+    print(f"名簿を取り込みました: 追加 {len(r.added)} 名、更新 {len(r.updated)} 名、変更なし {len(r.unchanged)} 名。")
+    if r.not_in_file:
+        print(f"ファイルにない受講者 {len(r.not_in_file)} 名（{'、'.join(r.not_in_file)}）は、そのまま残しました。")
+
+
+def cmd_release(args) -> None:
+    from .cohort import open_cohort
+    from .release import release
+
+    c = open_cohort(args.id)
+    if not args.assignment and not args.all:
+        raise WagamamaError(
+            f"配布する課題IDか --all を指定してください。課題: {'、'.join(c.assignments)}", "give ASSIGNMENT or --all"
+        )
+    for a, what in release(c, _assignments(c, args)):
+        print(f"{a}: {what}")
+
+
+def cmd_collect(args) -> None:
+    from .cohort import open_cohort
+    from .collect import collect
+
+    c = open_cohort(args.id)
+    for a, students in collect(c, _assignments(c, args)).items():
+        print(f"{a}: {len(students)} 名分を回収しました（{'、'.join(students)}）")
+
+
+def cmd_autograde(args) -> None:
+    from .autograde import autograde
+    from .cohort import open_cohort
+
+    c = open_cohort(args.id)
+
+    def progress(done: int, total: int, student: str) -> None:
+        bar = "#" * (20 * done // total)
+        print(f"\r採点中 [{bar:<20}] {done}/{total} {student:<12}", end="" if done < total else "\n", flush=True)
+
+    outcomes = autograde(c, _assignments(c, args), jobs=args.jobs, force=args.force, progress=progress)
+    counts = {k: sum(o.status == k for o in outcomes) for k in ("graded", "needs_manual", "skipped", "failed")}
+    print(f"採点済み {counts['graded']} 件、手動採点待ち {counts['needs_manual']} 件、"
+          f"変更なしで省略 {counts['skipped']} 件、失敗 {counts['failed']} 件")
+    for o in outcomes:
+        if o.status == "failed":
+            print(f"  失敗: {o.student} / {o.assignment}: {o.reason}")
+    if counts["failed"]:
+        raise WagamamaError("採点できなかった提出物があります（上の一覧）。ほかの受講者の採点は終わっています。",
+                            f"{counts['failed']} submission(s) failed")
+
+
+def cmd_feedback(args) -> None:
+    from .cohort import open_cohort
+    from .feedback import feedback
+
+    c = open_cohort(args.id)
+    for a, students in feedback(c, _assignments(c, args)).items():
+        print(f"{a}: {len(students)} 名にフィードバックを返しました（{c.path / 'feedback'}）")
+
+
+def cmd_status(args) -> None:
+    from .cohort import open_cohort
+    from .status import render, status
+
+    c = open_cohort(args.id)
+    print(f"{c.title}（{c.id}）")
+    print(render(status(c)))
+
+
+def cmd_export(args) -> None:
+    from .cohort import open_cohort
+    from .export import export
+
+    out = export(open_cohort(args.id), args.format, Path(args.output) if args.output else None)
+    print(f"書き出しました: {out}")
+
+
+def cmd_demo(args) -> None:
+    from .demo import run_demo
+
+    run_demo(jobs=args.jobs)
+
+
+def cmd_start(args) -> None:
+    from .start import start
+
+    start(port=args.port, open_browser=not args.no_browser)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wagamama", description="ワガママLab の講座を nbgrader で運営します。")
+    sub = p.add_subparsers(dest="command", required=True, metavar="コマンド")
+
+    cohort = sub.add_parser("cohort", help="講座（コホート）を作る・一覧・表示").add_subparsers(dest="action", required=True)
+    c = cohort.add_parser("create", help="講座を作る")
+    c.add_argument("id", help="講座ID（半角英数字、例: oyama-2026a）")
+    c.add_argument("--program", required=True, help="プログラム（wagamama-lab, oneday, kyoryokutai, sip）")
+    c.add_argument("--title", required=True, help="講座名（日本語、例: 小山市 ワガママLab 2026春）")
+    c.add_argument("--municipality", help="自治体名")
+    c.add_argument("--start", help="開始日（2026-04-01）")
+    c.add_argument("--end", help="終了日")
+    c.add_argument("--instructor", action="append", help="講師のID（何度でも指定できます）")
+    c.add_argument("--db-url", help="成績簿の SQLAlchemy URL（既定: 講座フォルダの SQLite）")
+    c.set_defaults(func=cmd_cohort_create)
+    cohort.add_parser("list", help="講座の一覧").set_defaults(func=cmd_cohort_list)
+    c = cohort.add_parser("show", help="講座の中身")
+    c.add_argument("id")
+    c.set_defaults(func=cmd_cohort_show)
+
+    roster = sub.add_parser("roster", help="名簿").add_subparsers(dest="action", required=True)
+    c = roster.add_parser("import", help="名簿（CSV / Excel）を取り込む")
+    c.add_argument("id")
+    c.add_argument("file")
+    c.set_defaults(func=cmd_roster_import)
+
+    c = sub.add_parser("release", help="課題を配布する")
+    c.add_argument("id")
+    c.add_argument("assignment", nargs="?")
+    c.add_argument("--all", action="store_true", help="講座のすべての課題")
+    c.set_defaults(func=cmd_release)
+
+    for name, func, text in (("collect", cmd_collect, "提出物を回収する"), ("feedback", cmd_feedback, "フィードバックを作って返す")):
+        c = sub.add_parser(name, help=text)
+        c.add_argument("id")
+        c.add_argument("assignment", nargs="?")
+        c.set_defaults(func=func)
+
+    c = sub.add_parser("autograde", help="自動採点する")
+    c.add_argument("id")
+    c.add_argument("assignment", nargs="?")
+    c.add_argument("--jobs", type=int, default=None, help="同時に採点する数（既定: CPU の数）")
+    c.add_argument("--force", action="store_true", help="採点済みでも採点し直す")
+    c.set_defaults(func=cmd_autograde)
+
+    c = sub.add_parser("status", help="受講者×課題の状況")
+    c.add_argument("id")
+    c.set_defaults(func=cmd_status)
+
+    c = sub.add_parser("export", help="成績を書き出す（Excel 用）")
+    c.add_argument("id")
+    c.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
+    c.add_argument("--output", help="書き出し先のファイル")
+    c.set_defaults(func=cmd_export)
+
+    c = sub.add_parser("demo", help="見本の講座を最初から最後まで動かす（ブラウザなし）")
+    c.add_argument("--jobs", type=int, default=None)
+    c.set_defaults(func=cmd_demo)
+
+    c = sub.add_parser("start", help="このパソコンで JupyterLab を日本語で起動する")
+    c.add_argument("--port", type=int, default=8888)
+    c.add_argument("--no-browser", action="store_true")
+    c.set_defaults(func=cmd_start)
+    return p
+
+
+def _unexpected(exc: BaseException) -> None:
+    """Keep the traceback for the operator in a log file; show the person a message."""
+    import datetime as dt
+    import traceback
+
+    from .locations import home
+
+    log = home() / "logs" / f"error-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    print(f"エラー: 思わぬエラーが起きました（{type(exc).__name__}: {exc}）。"
+          f"くわしい記録を {log} に残しました。運用担当の方に、このファイルを見せてください。", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    # nbgrader runs `alembic` and Jupyter helpers by name: find them beside this Python (the venv's bin/).
+    bindir = os.path.dirname(sys.executable)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    args = parser().parse_args(argv)
+    try:
+        args.func(args)
+    except WagamamaError as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\n中断しました。もう一度実行すると、続きから進めます。", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        _unexpected(exc)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

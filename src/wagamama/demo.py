@@ -1,0 +1,113 @@
+"""`make demo`: a whole cohort on the embedded default, headless, start to finish.
+
+A fictional town's cohort: the roster comes as a Shift_JIS CSV (as a town office exports it),
+learners fetch and submit typical answers (grading/cases/), the instructor collects, autogrades,
+grades the written answers by the rubric, returns feedback and exports the grades.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from . import learner
+from .autograde import autograde
+from .cases import fill, load_cases
+from .cohort import create_cohort, open_cohort
+from .collect import collect
+from .export import export
+from .feedback import feedback
+from .locations import cohorts_dir, exchange_dir, home
+from .release import release
+from .roster import import_roster
+from .status import render, status
+
+COHORT = "demo-sakura"
+# id, 氏名, ふりがな, the case they hand in (None: not handed in), rubric level for the written answer
+LEARNERS = [
+    ("u001", "山田 花子", "やまだ はなこ", "model", 3),
+    ("u002", "佐藤 美咲", "さとう みさき", "score_addition", 2),
+    ("u003", "鈴木 洋子", "すずき ようこ", "rank_ascending", 3),
+    ("u004", "高橋 さくら", "たかはし さくら", "top_second", 2),
+    ("u005", "田中 由美", "たなか ゆみ", "blank", 0),
+    ("u006", "伊藤 恵", "いとう めぐみ", None, None),
+    ("u007", "渡辺 真理", "わたなべ まり", "diary_fullwidth_string", None),
+]
+
+
+def _write_roster(path: Path) -> Path:
+    lines = ["受講者ID,氏名,ふりがな,メールアドレス"]
+    lines += [f"{i},{name},{kana},{i}@example.jp" for i, name, kana, _, _ in LEARNERS]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp932"))
+    return path
+
+
+def _step(text: str, t0: float) -> None:
+    print(f"[{time.monotonic() - t0:5.1f}s] {text}", flush=True)
+
+
+def run_demo(jobs: int | None = None) -> None:
+    t0 = time.monotonic()
+    shutil.rmtree(cohorts_dir() / COHORT, ignore_errors=True)
+    shutil.rmtree(exchange_dir() / COHORT, ignore_errors=True)
+    work = home() / "demo"
+    shutil.rmtree(work, ignore_errors=True)
+
+    cohort = create_cohort(COHORT, "wagamama-lab", "さくら町 ワガママLab 2026秋（デモ）", "さくら町（架空の町）",
+                           start="2026-10-01", instructors=("instructor",))
+    _step(f"講座を作りました: {cohort.path}", t0)
+    r = import_roster(cohort, _write_roster(work / "名簿_さくら町.csv"))
+    _step(f"名簿（Shift_JIS の CSV）から {len(r.added)} 名を取り込みました", t0)
+    release(cohort, cohort.assignments)
+    _step(f"課題を配布しました: {'、'.join(cohort.assignments)}", t0)
+
+    for a in cohort.assignments:
+        cases = load_cases(a)
+        for sid, name, _, case, _ in LEARNERS:
+            if case is None:
+                continue
+            folder = learner.fetch(cohort, a, sid, work / "learners" / sid)
+            nb = folder / f"{a}.ipynb"
+            fill(nb, cohort.path / "source" / a / f"{a}.ipynb", cases[case], nb)
+            learner.submit(cohort, a, sid, work / "learners" / sid)
+    _step("受講者が課題を受け取り、答えを書いて提出しました", t0)
+
+    collect(cohort, cohort.assignments)
+    _step("提出物を回収しました", t0)
+    outcomes = autograde(cohort, cohort.assignments, jobs=jobs)
+    _step(f"自動採点しました（{len(outcomes)} 件）", t0)
+
+    with cohort.gradebook() as gb:
+        for a in cohort.assignments:
+            for sid, _, _, case, level in LEARNERS:
+                if case is None or level is None:
+                    continue
+                for nb in gb.find_submission(a, sid).notebooks:
+                    for grade in nb.grades:
+                        if grade.needs_manual_grade:
+                            grade.manual_score = min(level, grade.max_score)
+                            grade.needs_manual_grade = False  # as the formgrader does when a grade is saved
+        gb.db.commit()
+    _step("講師が文章の答えを、ルーブリック（grading/rubrics/）で採点しました（1名は採点待ち）", t0)
+
+    feedback(cohort, cohort.assignments)
+    returned = [learner.fetch_feedback(cohort, a, sid, work / "learners" / sid)
+                for a in cohort.assignments for sid, _, _, case, _ in LEARNERS if case]
+    _step(f"フィードバックを返しました（受講者 {sum(bool(x) for x in returned)} 名が受け取りました）", t0)
+
+    csv_path = export(cohort, "csv")
+    xlsx_path = export(cohort, "xlsx")
+    _step("成績を書き出しました", t0)
+
+    cohort = open_cohort(COHORT)
+    print()
+    print(f"{cohort.title}（{cohort.id}）")
+    print(render(status(cohort)))
+    print()
+    print(f"フィードバック（講師側）: {cohort.path / 'feedback'}")
+    print(f"フィードバック（受講者側）: {work / 'learners'}/<ID>/{COHORT}/<課題>/feedback/")
+    print(f"成績（CSV, Excel 用 BOM つき）: {csv_path}")
+    print(f"成績（Excel）: {xlsx_path}")
+    print(f"かかった時間: {time.monotonic() - t0:.1f} 秒")

@@ -1,0 +1,24 @@
+"""Turn what nbgrader logged into a short Japanese reason."""
+
+from __future__ import annotations
+
+# (text in nbgrader's log, what a Japanese instructor reads)
+REASONS = [
+    ("CellTimeoutError", "時間切れ: セルが制限時間内に終わりませんでした（無限ループなど）。"),
+    ("timed out", "時間切れ: セルが制限時間内に終わりませんでした（無限ループなど）。"),
+    ("DeadKernelError", "実行中に Python（カーネル）が止まりました（sys.exit、os._exit、メモリ不足など）。"),
+    ("NotJSONError", "ノートが壊れていて読めません（JSON ではありません）。受講者にもう一度提出してもらってください。"),
+    ("Notebook does not appear to be JSON", "ノートが壊れていて読めません（JSON ではありません）。受講者にもう一度提出してもらってください。"),
+    ("No notebooks found", "提出物に課題のノートがありません。ファイル名が変わっていないか確かめてください。"),
+    ("No student with ID", "名簿にない受講者です。`wagamama roster import` で名簿に加えてください。"),
+    ("does not exist", "必要なフォルダかファイルがありません。"),
+]
+
+
+def reason(log: str, error: str = "") -> str:
+    text = f"{log}\n{error}"
+    for needle, japanese in REASONS:
+        if needle in text:
+            return japanese
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return "nbgrader がエラーで止まりました: " + (lines[-1].strip() if lines else "理由は記録されていません。")

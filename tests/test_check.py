@@ -1,0 +1,125 @@
+"""The learner-side self-checks: what they print, what they raise, what they never reveal."""
+
+import pytest
+
+from wagamama.check import Incorrect, NotAttempted, expect, expect_call, expect_records, normalize
+
+
+def test_correct_answer_prints_japanese_and_passes(capsys):
+    expect(8, 8, "問題0")
+    assert "正解です: 問題0" in capsys.readouterr().out
+
+
+def test_float_tolerance():
+    expect(0.1 + 0.2, 0.3)
+    with pytest.raises(Incorrect):
+        expect(0.31, 0.3)
+
+
+def test_strings_are_normalised_nfkc_and_stripped():
+    expect("  ｺﾞﾐ出し　", "ゴミ出し")
+    expect(["ＡＢＣ"], ["ABC"])
+    assert normalize({"ｶﾅ": " ２ "}) == {"カナ": "2"}
+
+
+@pytest.mark.parametrize("starter", [None, ..., [], ""])
+def test_untouched_starter_is_not_attempted(starter):
+    with pytest.raises(NotAttempted, match="まだ解答が書かれていません"):
+        expect(starter, 8)
+
+
+def test_not_implemented_function_is_not_attempted():
+    def score(entry):
+        raise NotImplementedError("ここに答えを書いたら、この行は消します")
+
+    with pytest.raises(NotAttempted, match="まだ解答が書かれていません: score"):
+        expect_call(score, {}, expected=1)
+
+
+def test_type_mismatch_is_named_in_plain_japanese():
+    with pytest.raises(Incorrect, match="数値が必要ですが、文字列 '360' が入っています"):
+        expect("360", 360)
+    with pytest.raises(Incorrect, match="全角の数字"):
+        expect("３６０", 360)
+
+
+def test_wrong_answer_shows_expected_only_when_visible():
+    with pytest.raises(Incorrect, match="期待される答え: 12"):
+        expect(7, 12)
+    with pytest.raises(Incorrect) as info:
+        expect(7, 4242, hidden=True)
+    assert "4242" not in str(info.value)
+
+
+def test_hidden_call_never_reveals_arguments_or_expected():
+    def score(e):
+        return e["a"] + 1
+
+    with pytest.raises(Incorrect) as info:
+        expect_call(score, {"a": 98765}, expected=4321, hidden=True)
+    assert "98765" not in str(info.value) and "4321" not in str(info.value)
+
+
+def test_known_mistake_gets_its_hint():
+    with pytest.raises(Incorrect, match="足し算になっています"):
+        expect(7, 12, mistakes={7: "足し算になっています。"})
+
+
+def test_off_by_one_and_reverse_order_hints():
+    with pytest.raises(Incorrect, match="1 だけずれています"):
+        expect(9, 8)
+    with pytest.raises(Incorrect, match="並び順が逆です"):
+        expect([1, 2, 3], [3, 2, 1])
+
+
+def test_forgotten_return_is_named():
+    def score(e):
+        print(e)
+
+    with pytest.raises(Incorrect, match="return を忘れていませんか"):
+        expect_call(score, 1, expected=2)
+
+
+def test_exception_in_learner_code_is_explained_not_dumped():
+    def score(entry):
+        return entry["ひんど"] * entry["つらさ"]
+
+    with pytest.raises(Incorrect) as info:
+        expect_call(score, {"ひんど": 1}, expected=1)
+    text = str(info.value)
+    assert "辞書にキー 'つらさ' がありません" in text
+    assert "関数 score の中" in text and "Traceback" not in text
+
+
+def test_optional_hint_is_shown_on_failure():
+    with pytest.raises(Incorrect, match="ヒント: 掛け算です"):
+        expect(1, 2, hint="掛け算です")
+
+
+FIELDS = {"日付": str, "困りごと": str, "ひんど": (int, 1, 5)}
+
+
+def entry(day="4月1日", text="ごみ出し", hindo=3):
+    return {"日付": day, "困りごと": text, "ひんど": hindo}
+
+
+def test_records_pass(capsys):
+    expect_records([entry("1"), entry("2"), entry("3")], FIELDS, "日記", min_count=3, distinct=("日付", 3))
+    assert "正解です: 日記（3 件）" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "records, message",
+    [
+        ([entry()] * 2, "3 件以上必要"),
+        ([entry(), entry(), {"日付": "x", "ひんど": 3}], "3件目に「困りごと」がありません"),
+        ([entry(), entry(), entry(hindo=6)], "1〜5 の整数"),
+        ([entry(), entry(), entry(hindo="３")], "数値は引用符で囲まずに"),
+        ([entry(), entry(), entry(text="  ")], "文字を書きます"),
+        ([entry()] * 3, "「日付」が 3 種類以上必要"),
+        ({"a": 1}, "リストが必要"),
+    ],
+)
+def test_records_fail_with_the_reason(records, message):
+    with pytest.raises(Incorrect, match=message):
+        expect_records(records, FIELDS, "日記", min_count=3, distinct=("日付", 3))
