@@ -14,8 +14,8 @@ from pathlib import Path
 
 from .cohort import Cohort, open_cohort
 from .errors import WagamamaError
-from .nbgrader_log import reason
 from .locations import home
+from .nbgrader_log import reason
 
 
 @dataclass

@@ -63,7 +63,7 @@ def _equal(a, b, tol: float) -> bool:
     if _is_number(a) and _is_number(b):
         return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_equal(x, y, tol) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_equal(x, y, tol) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_equal(a[k], b[k], tol) for k in a)
     return type(a) is type(b) and a == b

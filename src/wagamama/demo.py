@@ -65,7 +65,7 @@ def run_demo(jobs: int | None = None) -> None:
 
     for a in cohort.assignments:
         cases = load_cases(a)
-        for sid, name, _, case, _ in LEARNERS:
+        for sid, _name, _, case, _ in LEARNERS:
             if case is None:
                 continue
             folder = learner.fetch(cohort, a, sid, work / "learners" / sid)

@@ -1,7 +1,8 @@
 """The learner's side of nbgrader's exchange: fetch, submit, fetch feedback.
 
 A learner on JupyterHub does this with the Assignments tab; the demo and the tests use these
-functions with an explicit student id (nbgrader's ``--student``), since they play many learners.
+functions with an explicit student id (nbgrader's ``--student``) and a work folder standing for
+that learner's home, since they play many learners as one operating-system user.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ def _run(cohort: Cohort, kind: str, assignment_id: str, student_id: str, workdir
 
     cfg = cohort.config()
     cfg.Exchange.assignment_dir = str(workdir)
+    # nbgrader keeps a copy of each submission in the learner's own cache (under their home):
+    # every learner played here gets theirs, or feedback would be matched across learners.
+    cfg.Exchange.cache = str(workdir / ".nbgrader-cache")
     coursedir = CourseDirectory(config=cfg)
     coursedir.assignment_id = assignment_id
     coursedir.student_id = student_id

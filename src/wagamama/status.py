@@ -79,6 +79,6 @@ def render(st: Status) -> str:
         return "受講者がまだいません。`wagamama roster import` で名簿を取り込んでください。"
     sizes = [max(width(r[i]) for r in [header] + rows) for i in range(len(header))]
     line = "  ".join("-" * n for n in sizes)
-    out = ["  ".join(pad(c, n) for c, n in zip(header, sizes)), line]
-    out += ["  ".join(pad(c, n) for c, n in zip(r, sizes)) for r in rows]
+    out = ["  ".join(pad(c, n) for c, n in zip(header, sizes, strict=True)), line]
+    out += ["  ".join(pad(c, n) for c, n in zip(r, sizes, strict=True)) for r in rows]
     return "\n".join(out)

@@ -1,0 +1,72 @@
+"""The instructor CLI: messages, never tracebacks; non-zero exit codes on failure."""
+
+import pytest
+
+from wagamama.cli import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_create_list_show(home, capsys):
+    code, out, _ = run(capsys, "cohort", "create", "oyama-2026a", "--program", "oneday", "--title", "小山市 ワガママLab 2026春",
+                       "--municipality", "小山市", "--start", "2026-04-01", "--instructor", "sensei")
+    assert code == 0 and "oyama-2026a" in out
+    assert (home / "cohorts" / "oyama-2026a" / "nbgrader_config.py").exists()
+    assert (home / "cohorts" / "oyama-2026a" / "gradebook.db").exists()
+    assert (home / "cohorts" / "oyama-2026a" / "source" / "ex01_wagamama" / "ex01_wagamama.ipynb").exists()
+    code, out, _ = run(capsys, "cohort", "list")
+    assert "oyama-2026a\t小山市 ワガママLab 2026春\toneday" in out
+    code, out, _ = run(capsys, "cohort", "show", "oyama-2026a")
+    assert "自治体: 小山市" in out and "開始日: 2026-04-01" in out and "講師: sensei" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["cohort", "create", "小山", "--program", "oneday", "--title", "t"], "講座ID「小山」は使えません"),
+        (["cohort", "create", "x1", "--program", "nope", "--title", "t"], "講座プログラム「nope」はありません"),
+        (["cohort", "create", "x1", "--program", "oneday", "--title", "t", "--start", "4月1日"], "日付「4月1日」が読めません"),
+        (["cohort", "show", "ghost"], "講座「ghost」が見つかりません"),
+        (["status", "ghost"], "講座「ghost」が見つかりません"),
+        (["roster", "import", "ghost", "x.csv"], "講座「ghost」が見つかりません"),
+    ],
+)
+def test_errors_are_messages(home, capsys, args, message):
+    code, _, err = run(capsys, *args)
+    assert code == 1 and message in err and "(" in err  # Japanese first, English for operators in parentheses
+
+
+def test_errors_on_an_empty_cohort(home, capsys):
+    assert run(capsys, "cohort", "create", "c1", "--program", "oneday", "--title", "t")[0] == 0
+    code, _, err = run(capsys, "cohort", "create", "c1", "--program", "oneday", "--title", "t")
+    assert code == 1 and "もうあります" in err
+    code, _, err = run(capsys, "release", "c1")
+    assert code == 1 and "--all" in err
+    code, _, err = run(capsys, "release", "c1", "ex99")
+    assert code == 1 and "課題「ex99」はこの講座（c1）にありません" in err
+    code, _, err = run(capsys, "collect", "c1")
+    assert code == 1 and "回収できる提出物がありません" in err
+    code, _, err = run(capsys, "autograde", "c1")
+    assert code == 1 and "wagamama collect c1" in err
+    code, _, err = run(capsys, "feedback", "c1")
+    assert code == 1 and "wagamama autograde c1" in err
+    code, out, _ = run(capsys, "status", "c1")
+    assert code == 0 and "名簿を取り込んで" in out
+
+
+def test_unexpected_errors_go_to_a_log_not_the_screen(home, capsys, monkeypatch):
+    import wagamama.cohort
+
+    def boom():
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(wagamama.cohort, "list_cohorts", boom)
+    code, _, err = run(capsys, "cohort", "list")
+    assert code == 2 and "思わぬエラー" in err and "disk on fire" in err
+    logs = list((home / "logs").glob("error-*.log"))
+    assert logs and "Traceback" in logs[0].read_text(encoding="utf-8")

@@ -1,0 +1,72 @@
+"""A whole cohort with real nbgrader and its real filesystem exchange, driven through the CLI."""
+
+import csv
+
+import openpyxl
+
+from wagamama import learner
+from wagamama.cases import fill, load_cases
+from wagamama.cli import main
+from wagamama.cohort import open_cohort
+
+A = "ex01_wagamama"
+ROSTER = "学籍番号,氏名,フリガナ,メール\r\nu01,山田 花子,ヤマダ ハナコ,hanako@example.jp\r\nu02,佐藤 美咲,サトウ ミサキ,\r\nu03,鈴木 洋子,スズキ ヨウコ,\r\n"
+
+
+def cli(capsys, *args, code=0):
+    assert main(list(args)) == code
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return out + err
+
+
+def hand_in(home, cohort, sid, case):
+    work = home / "learners" / sid
+    nb = learner.fetch(cohort, A, sid, work) / f"{A}.ipynb"
+    fill(nb, cohort.path / "source" / A / f"{A}.ipynb", load_cases(A)[case], nb)
+    learner.submit(cohort, A, sid, work)
+
+
+def test_whole_cohort(home, capsys, tmp_path):
+    cli(capsys, "cohort", "create", "oyama-2026a", "--program", "wagamama-lab", "--title", "小山市 ワガママLab 2026春",
+        "--municipality", "小山市")
+    roster = tmp_path / "名簿.csv"
+    roster.write_bytes(ROSTER.encode("cp932"))
+    assert "追加 3 名" in cli(capsys, "roster", "import", "oyama-2026a", str(roster))
+    assert "変更なし 3 名" in cli(capsys, "roster", "import", "oyama-2026a", str(roster))
+    assert f"{A}: 配布しました" in cli(capsys, "release", "oyama-2026a", "--all")
+    assert "配布済みのため" in cli(capsys, "release", "oyama-2026a", A)
+    assert cli(capsys, "status", "oyama-2026a").count("未提出") == 3
+
+    cohort = open_cohort("oyama-2026a")
+    hand_in(home, cohort, "u01", "model")
+    hand_in(home, cohort, "u02", "score_addition")
+    assert cli(capsys, "status", "oyama-2026a").count("提出済み（未回収）") == 2
+
+    out = cli(capsys, "collect", "oyama-2026a")
+    assert "2 名分を回収しました（u01、u02）" in out
+    out = cli(capsys, "autograde", "oyama-2026a", "--jobs", "2")
+    assert "手動採点待ち 2 件" in out and "失敗 0 件" in out
+    assert "変更なしで省略 2 件" in cli(capsys, "autograde", "oyama-2026a")
+
+    status = cli(capsys, "status", "oyama-2026a")
+    lines = {line.split()[0]: line for line in status.splitlines() if line.startswith("u0")}
+    assert "手動採点待ち 8/11" in lines["u01"] and "手動採点待ち 4/11" in lines["u02"] and "未提出" in lines["u03"]
+
+    assert "2 名にフィードバックを返しました" in cli(capsys, "feedback", "oyama-2026a")
+    for sid in ("u01", "u02"):
+        pages = learner.fetch_feedback(cohort, A, sid, home / "learners" / sid)
+        assert len(pages) == 1 and "ワガママ日記" in pages[0].read_text(encoding="utf-8")
+
+    out = cli(capsys, "export", "oyama-2026a", "--format", "csv", "--output", str(tmp_path / "g.csv"))
+    raw = (tmp_path / "g.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0][:4] == ["受講者ID", "氏名", "ふりがな", "メール"]
+    by_id = {r[0]: r for r in rows[1:]}
+    assert by_id["u01"][1] == "山田 花子" and by_id["u01"][4] == "8.0" and by_id["u02"][4] == "4.0" and by_id["u03"][4] == ""
+
+    cli(capsys, "export", "oyama-2026a", "--format", "xlsx", "--output", str(tmp_path / "g.xlsx"))
+    ws = openpyxl.load_workbook(tmp_path / "g.xlsx")["成績"]
+    table = [[c.value for c in row] for row in ws.iter_rows()]
+    assert table[0][0] == "受講者ID" and table[1][:2] == ["u01", "山田 花子"] and table[1][4] == 8

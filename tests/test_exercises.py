@@ -1,0 +1,156 @@
+"""Exercise integrity, for every assignment: real nbgrader, real exchange, typical answers.
+
+Each case of grading/cases/<assignment>.yaml is handed in by its own learner; the source notebook
+itself is handed in too. Then: the source scores full marks, the blank release scores zero without
+an error, each wrong answer loses exactly the points its case says and gets the hint that names
+the mistake, and hidden tests appear neither in the release nor in the feedback.
+"""
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from wagamama import learner
+from wagamama.autograde import autograde
+from wagamama.cases import fill, load_cases
+from wagamama.cohort import create_cohort
+from wagamama.collect import collect
+from wagamama.feedback import feedback
+from wagamama.release import release
+from wagamama.roster import import_roster
+
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = sorted(p.name for p in (REPO / "exercises").iterdir() if p.is_dir())
+CASES = [(a, name) for a in ASSIGNMENTS
+         for name in yaml.safe_load((REPO / "grading" / "cases" / f"{a}.yaml").read_text(encoding="utf-8"))["cases"]]
+
+
+def learner_id(case: str) -> str:
+    return "c-" + case.replace("_", "-")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One cohort in which every case of every assignment was handed in, collected, graded, fed back."""
+    home = tmp_path_factory.mktemp("integrity")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WAGAMAMA_HOME", str(home))
+        cohort = create_cohort("integrity", "wagamama-lab", "採点の確かめ")
+        assert set(ASSIGNMENTS) <= set(cohort.assignments), "every exercise must belong to the core program"
+        names = sorted({c for _, c in CASES} | {"source"})
+        roster = home / "roster.csv"
+        roster.write_text("id,氏名\n" + "".join(f"{learner_id(n)},{n}\n" for n in names), encoding="utf-8")
+        import_roster(cohort, roster)
+        release(cohort, ASSIGNMENTS)
+        for a in ASSIGNMENTS:
+            cases = load_cases(a)
+            source = cohort.path / "source" / a / f"{a}.ipynb"
+            for name in ["source"] + list(cases):
+                sid = learner_id(name)
+                work = home / "learners" / sid
+                nb = learner.fetch(cohort, a, sid, work) / f"{a}.ipynb"
+                if name == "source":
+                    shutil.copy(source, nb)
+                else:
+                    fill(nb, source, cases[name], nb)
+                learner.submit(cohort, a, sid, work)
+        collect(cohort, ASSIGNMENTS)
+        outcomes = {(o.assignment, o.student): o for o in autograde(cohort, ASSIGNMENTS, jobs=2)}
+        feedback(cohort, ASSIGNMENTS)
+        yield cohort, outcomes
+
+
+def grades(cohort, a, sid) -> dict[str, float]:
+    with cohort.gradebook() as gb:
+        sub = gb.find_submission(a, sid)
+        return {g.name: g.score for nb in sub.notebooks for g in nb.grades if g.cell.cell_type == "code"}
+
+
+def cell_output(cohort, a, sid, grade_id) -> str:
+    nb = nbformat.read(cohort.autograded_dir(sid, a) / f"{a}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return "\n".join(o.get("text", "") + o.get("evalue", "") for o in cell.get("outputs", []))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_notebook_scores_full_marks(graded, assignment):
+    cohort, outcomes = graded
+    o = outcomes[(assignment, learner_id("source"))]
+    assert o.status in ("graded", "needs_manual"), o.reason
+    with cohort.gradebook() as gb:
+        max_auto = gb.find_submission(assignment, learner_id("source")).max_code_score
+    assert sum(grades(cohort, assignment, learner_id("source")).values()) == max_auto > 0
+
+
+@pytest.mark.parametrize("assignment, case", CASES)
+def test_case_scores_exactly_as_expected(graded, assignment, case):
+    cohort, outcomes = graded
+    sid = learner_id(case)
+    c = load_cases(assignment)[case]
+    assert outcomes[(assignment, sid)].status != "failed", outcomes[(assignment, sid)].reason
+    assert grades(cohort, assignment, sid) == pytest.approx(c.expect)
+    for grade_id, words in c.hints.items():
+        assert words in cell_output(cohort, assignment, sid, grade_id)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_autograded_part_has_two_realistic_wrong_answers(assignment):
+    nb = nbformat.read(REPO / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+    parts = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in nb.cells
+             if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+    cases = load_cases(assignment)
+    assert set(cases["model"].expect) == set(parts) and cases["model"].auto_score == sum(parts.values())
+    assert all(v == 0 for v in cases["blank"].expect.values())
+    for part, points in parts.items():
+        wrong = [c for c in cases.values() if not c.blank and c.expect[part] < points and part in c.hints]
+        assert len(wrong) >= 2, f"{part}: needs two wrong answers that lose its points, with a hint"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_function_parts_have_hidden_tests(assignment):
+    nb = nbformat.read(REPO / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    tests = [c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+    for grade_id, src in solutions.items():
+        for fn in re.findall(r"^def (\w+)\(", src, re.M):
+            assert any(f"expect_call({fn}," in t.split("### BEGIN HIDDEN TESTS")[-1] and "BEGIN HIDDEN TESTS" in t
+                       for t in tests), f"{grade_id}: function {fn} has no hidden test"
+
+
+def hidden_lines(assignment) -> list[str]:
+    nb = nbformat.read(REPO / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+    lines = []
+    for c in nb.cells:
+        for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", c.source, re.S):
+            lines += [line.strip() for line in block.splitlines() if len(line.strip()) > 12]
+    return lines
+
+
+def visible_text(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".html":
+        text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    else:  # a notebook: its sources and outputs as they would be shown
+        nb = nbformat.reads(text, as_version=4)
+        text = "\n".join(c.source + "".join(str(o) for o in c.get("outputs", [])) for c in nb.cells)
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_hidden_tests_absent_from_release_and_feedback(graded, assignment):
+    cohort, _ = graded
+    lines = hidden_lines(assignment)
+    assert lines, "the assignment has hidden tests"
+    files = [cohort.path / "release" / assignment / f"{assignment}.ipynb"]
+    files += sorted((cohort.path / "feedback").glob(f"*/{assignment}/*.html"))
+    assert len(files) > 3
+    for f in files:
+        text = visible_text(f)
+        for line in lines:
+            assert re.sub(r"\s+", "", line) not in text, f"hidden test shown in {f}: {line}"
+        assert "BEGINHIDDENTESTS" not in text and "hidden=True" not in text

@@ -1,0 +1,27 @@
+"""The Japanese in every notebook passes textlint with the repo's presets (.textlintrc.json)."""
+
+import shutil
+
+from conftest import need
+
+from wagamama import japanese_lint
+
+
+def test_notebooks_pass_textlint():
+    need(shutil.which("node") is not None and japanese_lint.textlint_binary() is not None,
+         "textlint (Node.js and npm packages)", "sudo make system-deps")
+    problems = japanese_lint.lint(japanese_lint.notebooks())
+    assert problems == [], "\n".join(problems)
+
+
+def test_textlint_can_fail(tmp_path):
+    """The linter really runs: a machine-like, dearu/desumasu-mixed text is flagged."""
+    need(japanese_lint.textlint_binary() is not None, "textlint", "sudo make system-deps")
+    import nbformat
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    nb = new_notebook(cells=[new_markdown_cell("これはペンです。これはペンである。\n\n- ✅ **重要**: 完璧に理解できます！", id="bad")])
+    path = tmp_path / "bad.ipynb"
+    nbformat.write(nb, path)
+    problems = japanese_lint.lint([path])
+    assert any("bad" in p for p in problems) and len(problems) >= 2

@@ -1,0 +1,116 @@
+"""`make start`: JupyterLab on 127.0.0.1, Japanese UI by default, the demo cohort fetchable and submittable."""
+
+import getpass
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import need
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    home = tmp_path_factory.mktemp("start")
+    port = free_port()
+    env = dict(os.environ, WAGAMAMA_HOME=str(home))
+    log = open(home / "start.log", "w+", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "wagamama.cli", "start", "--no-browser", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    token = None
+    for _ in range(120):
+        text = (home / "start.log").read_text(encoding="utf-8")
+        m = re.search(r"http://127\.0\.0\.1:\d+/lab/tree/workspace/curriculum\?token=(\w+)", text)
+        if m:
+            token = m.group(1)
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                pass
+        assert proc.poll() is None, text
+        time.sleep(0.5)
+    else:
+        pytest.fail("JupyterLab did not answer: " + (home / "start.log").read_text(encoding="utf-8"))
+    yield base, token, home
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=15)
+
+
+def api(lab, path, data=None):
+    base, token, _ = lab
+    req = urllib.request.Request(base + path, headers={"Authorization": f"token {token}"},
+                                 data=urllib.parse.urlencode(data).encode() if data else None)
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read().decode())
+
+
+def test_url_is_printed_and_loopback_only(lab):
+    _, _, home = lab
+    text = (home / "start.log").read_text(encoding="utf-8")
+    assert "ブラウザで次のURLを開いてください" in text and "http://127.0.0.1:" in text
+
+
+def test_japanese_ui_and_no_news_by_default(lab):
+    locale = api(lab, "/lab/api/settings/@jupyterlab/translation-extension:plugin")
+    assert locale["schema"]["properties"]["locale"]["default"] == "ja_JP"
+    news = api(lab, "/lab/api/settings/@jupyterlab/apputils-extension:notification")
+    assert news["schema"]["properties"]["fetchNews"]["default"] == "false"
+    packs = api(lab, "/lab/api/translations")
+    assert "ja_JP" in packs["data"]
+
+
+def test_curriculum_is_in_the_file_browser(lab):
+    listing = api(lab, "/api/contents/workspace/curriculum")
+    assert "00_hajimete" in {c["name"] for c in listing["content"]}
+
+
+def test_local_user_fetches_and_submits_the_demo_assignment(lab):
+    _, _, home = lab
+    listed = api(lab, "/assignments?course_id=demo")
+    assert [a["assignment_id"] for a in listed["value"]] == ["ex01_wagamama"]
+    fetched = api(lab, "/assignments/fetch", {"course_id": "demo", "assignment_id": "ex01_wagamama"})
+    assert fetched["success"], fetched
+    assert (home / "workspace" / "demo" / "ex01_wagamama" / "ex01_wagamama.ipynb").exists()
+    submitted = api(lab, "/assignments/submit", {"course_id": "demo", "assignment_id": "ex01_wagamama"})
+    assert submitted["success"], submitted
+    inbound = list((home / "exchange" / "demo" / "inbound").iterdir())
+    assert [p.name.split("+")[:2] for p in inbound] == [[getpass.getuser(), "ex01_wagamama"]]
+    assert api(lab, "/formgrader/api/assignments")[0]["name"] == "ex01_wagamama"
+
+
+def test_a_real_browser_shows_the_menus_in_japanese(lab, tmp_path):
+    chromium = shutil.which("chromium")
+    need(chromium is not None, "chromium (Debian)", "sudo make system-deps")
+    base, token, _ = lab
+    url = f"{base}/lab/tree/workspace/curriculum?token={token}"
+    run = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          "--virtual-time-budget=20000", "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    menus = re.findall(r'class="lm-MenuBar-itemLabel[^"]*">([^<]+)<', run.stdout)
+    assert {"ファイル", "編集", "表示", "カーネル"} <= set(menus), menus
+    out = REPO / "test-output"
+    out.mkdir(exist_ok=True)
+    subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", "--window-size=1280,800",
+                    "--virtual-time-budget=20000", f"--screenshot={out / 'jupyterlab-ja.png'}", url],
+                   capture_output=True, timeout=120)
+    assert (out / "jupyterlab-ja.png").stat().st_size > 10_000
