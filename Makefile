@@ -4,7 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-APT_PACKAGES := chromium fonts-noto-cjk postgresql bubblewrap nodejs npm
+APT_PACKAGES := chromium fonts-noto-cjk postgresql bubblewrap
+# Node.js and npm come from Debian only when the machine has none (another nodejs package may own them).
+MISSING_APT = $$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done; command -v npm >/dev/null || echo nodejs npm)
 NPM_STAMP := node_modules/.installed-stamp
 
 .PHONY: start demo test lint bench system-deps check-system-deps venv clean
@@ -39,7 +41,7 @@ bench: $(STAMP)
 
 # Debian packages and npm tools the tests and the platform need.
 system-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing="$(MISSING_APT)"; \
 	if [ -n "$$missing" ]; then \
 	  echo "apt-get install $$missing"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
@@ -54,7 +56,7 @@ $(NPM_STAMP): package.json package-lock.json
 check-system-deps:
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory system-deps; \
 	else \
-	  missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  missing="$(MISSING_APT)"; \
 	  if [ -n "$$missing" ] || [ ! -e $(NPM_STAMP) ]; then \
 	    echo "システムのパッケージが足りません（missing system packages）: $$missing $$( [ -e $(NPM_STAMP) ] || echo 'npm: textlint')"; \
 	    echo "  → sudo make system-deps  を実行してください。足りないものを使うテストは、その方法を示して skip します。"; \
