@@ -70,3 +70,15 @@ def test_unexpected_errors_go_to_a_log_not_the_screen(home, capsys, monkeypatch)
     assert code == 2 and "思わぬエラー" in err and "disk on fire" in err
     logs = list((home / "logs").glob("error-*.log"))
     assert logs and "Traceback" in logs[0].read_text(encoding="utf-8")
+
+
+def test_nbgrader_failures_become_japanese_reasons():
+    from wagamama.errors import WagamamaError
+    from wagamama.nbgrader_log import ensure, reason
+
+    assert "時間切れ" in reason("[AutogradeApp] ERROR | CellTimeoutError: A cell timed out")
+    assert "壊れていて読めません" in reason("", "nbformat.reader.NotJSONError: Notebook does not appear to be JSON")
+    assert "nbgrader がエラーで止まりました: OSError: boom" in reason("", "Traceback\nOSError: boom")
+    ensure({"success": True}, "配布")
+    with pytest.raises(WagamamaError, match="配布に失敗しました。ノートが壊れていて"):
+        ensure({"success": False, "log": "NotJSONError"}, "配布")

@@ -88,10 +88,11 @@ def test_curriculum_is_in_the_file_browser(lab):
 def test_local_user_fetches_and_submits_the_demo_assignment(lab):
     _, _, home = lab
     listed = api(lab, "/assignments?course_id=demo")
-    assert [a["assignment_id"] for a in listed["value"]] == ["ex01_wagamama"]
+    assert [(a["assignment_id"], a["status"]) for a in listed["value"]] == [("ex01_wagamama", "released")]
     fetched = api(lab, "/assignments/fetch", {"course_id": "demo", "assignment_id": "ex01_wagamama"})
     assert fetched["success"], fetched
     assert (home / "workspace" / "demo" / "ex01_wagamama" / "ex01_wagamama.ipynb").exists()
+    assert not list((home / "nbgrader-cache").glob("*/*"))
     submitted = api(lab, "/assignments/submit", {"course_id": "demo", "assignment_id": "ex01_wagamama"})
     assert submitted["success"], submitted
     inbound = list((home / "exchange" / "demo" / "inbound").iterdir())

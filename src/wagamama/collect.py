@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .cohort import Cohort
 from .errors import WagamamaError
-from .nbgrader_log import reason
+from .nbgrader_log import ensure
 from .release import released
 
 
@@ -30,12 +30,7 @@ def collect(cohort: Cohort, assignment_ids: list[str]) -> dict[str, list[str]]:
         cohort.require_assignment(a)
         if not released(cohort, a) or not inbound(cohort, a):
             continue
-        result = api.collect(a)
-        if not result["success"]:
-            raise WagamamaError(
-                f"課題「{a}」の回収に失敗しました。{reason(result.get('log', ''), result.get('error', ''))}",
-                f"collect failed for {a}",
-            )
+        ensure(api.collect(a), f"課題「{a}」の回収")
         collected[a] = sorted(s for s in inbound(cohort, a) if cohort.submitted_dir(s, a).is_dir())
     if not collected:
         raise WagamamaError(

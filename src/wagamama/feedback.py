@@ -11,7 +11,7 @@ from nbgrader.preprocessors import ClearHiddenTests
 
 from .cohort import Cohort
 from .errors import WagamamaError
-from .nbgrader_log import reason
+from .nbgrader_log import ensure
 
 
 class HideHiddenTests(ClearHiddenTests):
@@ -37,12 +37,7 @@ def feedback(cohort: Cohort, assignment_ids: list[str]) -> dict[str, list[str]]:
         if not students:
             continue
         for step, call in (("フィードバックの作成", api.generate_feedback), ("フィードバックの返却", api.release_feedback)):
-            result = call(a)
-            if not result["success"]:
-                raise WagamamaError(
-                    f"課題「{a}」の{step}に失敗しました。{reason(result.get('log', ''), result.get('error', ''))}",
-                    f"{step} failed for {a}",
-                )
+            ensure(call(a), f"課題「{a}」の{step}")
         done[a] = [s for s in students if any((cohort.path / "feedback" / s / a).glob("*.html"))]
     if not done:
         raise WagamamaError(

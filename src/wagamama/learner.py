@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .cohort import Cohort
-from .errors import WagamamaError
-from .nbgrader_log import reason
+from .nbgrader_log import ensure
 
 
 def _run(cohort: Cohort, kind: str, assignment_id: str, student_id: str, workdir: Path) -> None:
@@ -30,13 +29,7 @@ def _run(cohort: Cohort, kind: str, assignment_id: str, student_id: str, workdir
     coursedir.student_id = student_id
     factory = ExchangeFactory(config=cfg)
     app = getattr(factory, kind)(coursedir=coursedir, authenticator=Authenticator(config=cfg), config=cfg)
-    result = capture_log(app)
-    if not result["success"]:
-        raise WagamamaError(
-            f"{student_id} さんの課題「{assignment_id}」の {kind} に失敗しました。"
-            f"{reason(result.get('log', ''), result.get('error', ''))}",
-            f"{kind} failed",
-        )
+    ensure(capture_log(app), f"{student_id} さんの課題「{assignment_id}」の {kind} ")
 
 
 def fetch(cohort: Cohort, assignment_id: str, student_id: str, workdir: Path) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .errors import WagamamaError
+
 # (text in nbgrader's log, what a Japanese instructor reads)
 REASONS = [
     ("CellTimeoutError", "時間切れ: セルが制限時間内に終わりませんでした（無限ループなど）。"),
@@ -22,3 +24,10 @@ def reason(log: str, error: str = "") -> str:
             return japanese
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return "nbgrader がエラーで止まりました: " + (lines[-1].strip() if lines else "理由は記録されていません。")
+
+
+def ensure(result: dict, what: str, next_step: str = "") -> None:
+    """Raise a WagamamaError when one of nbgrader's API calls (a result dict) did not succeed."""
+    if not result["success"]:
+        why = reason(result.get("log", ""), result.get("error", ""))
+        raise WagamamaError(f"{what}に失敗しました。{why}{next_step}", f"nbgrader: {what} failed")

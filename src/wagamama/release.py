@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .cohort import Cohort
-from .errors import WagamamaError
-from .nbgrader_log import reason
+from .nbgrader_log import ensure
 
 
 def released(cohort: Cohort, assignment_id: str) -> bool:
@@ -24,12 +23,6 @@ def release(cohort: Cohort, assignment_ids: list[str]) -> list[tuple[str, str]]:
             done.append((a, "配布済みのため、そのままにしました"))
             continue
         for step, call in (("課題の生成", api.generate_assignment), ("配布", api.release_assignment)):
-            result = call(a)
-            if not result["success"]:
-                raise WagamamaError(
-                    f"課題「{a}」の{step}に失敗しました。{reason(result.get('log', ''), result.get('error', ''))}\n"
-                    f"source/{a}/ のノートを確かめてください。",
-                    f"{step} failed for {a}",
-                )
+            ensure(call(a), f"課題「{a}」の{step}", f"\nsource/{a}/ のノートを確かめてください。")
         done.append((a, "配布しました"))
     return done

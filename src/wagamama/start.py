@@ -72,7 +72,9 @@ def prepare() -> tuple[Path, Path]:
         "c.Exchange.path_includes_course = True\n"
         f"c.CourseDirectory.course_id = {COHORT!r}\n"
         f"c.CourseDirectory.root = {str(cohort.path)!r}\n"
-        f"c.Exchange.assignment_dir = {str(workspace)!r}\n",
+        f"c.Exchange.assignment_dir = {str(workspace)!r}\n"
+        # This home's own copy of submissions (nbgrader's default is shared by all homes of this user).
+        f"c.Exchange.cache = {str(home() / 'nbgrader-cache')!r}\n",
         encoding="utf-8",
     )
     write_ui_overrides()
