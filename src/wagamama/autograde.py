@@ -49,30 +49,28 @@ def _grade_one(home_dir: str, cohort_id: str, assignment: str, student: str) -> 
     return bool(result["success"]), reason(result.get("log", ""), result.get("error", "")) if not result["success"] else ""
 
 
-def pending(cohort: Cohort, assignment_ids: list[str], force: bool) -> list[tuple[str, str]]:
-    """(assignment, learner) pairs whose collected submission has no up-to-date autograde yet."""
-    work = []
-    for a in assignment_ids:
-        root = cohort.path / "submitted"
-        for folder in sorted(root.glob(f"*/{a}")) if root.is_dir() else []:
-            student = folder.parent.name
-            graded = cohort.autograded_dir(student, a)
-            if force or not graded.is_dir() or _timestamp(graded) != _timestamp(folder):
-                work.append((a, student))
-    return work
+def submitted(cohort: Cohort, assignment_ids: list[str]) -> list[tuple[str, str]]:
+    """(assignment, learner) pairs collected into submitted/."""
+    return sorted((a, f.parent.name) for a in assignment_ids for f in (cohort.path / "submitted").glob(f"*/{a}"))
+
+
+def pending(cohort: Cohort, pairs: list[tuple[str, str]], force: bool) -> list[tuple[str, str]]:
+    """The pairs whose collected submission has no up-to-date autograde yet."""
+    return [(a, s) for a, s in pairs if force or not cohort.autograded_dir(s, a).is_dir()
+            or _timestamp(cohort.autograded_dir(s, a)) != _timestamp(cohort.submitted_dir(s, a))]
 
 
 def autograde(cohort: Cohort, assignment_ids: list[str], jobs: int | None = None, force: bool = False,
               progress=None) -> list[Outcome]:
     for a in assignment_ids:
         cohort.require_assignment(a)
-    work = pending(cohort, assignment_ids, force)
-    submitted = {(a, f.parent.name) for a in assignment_ids for f in (cohort.path / "submitted").glob(f"*/{a}")}
-    if not submitted:
+    handed_in = submitted(cohort, assignment_ids)
+    if not handed_in:
         raise WagamamaError(
             f"採点できる提出物がありません。先に `wagamama collect {cohort.id}` で回収してください。",
             "nothing to autograde: collect first",
         )
+    work = pending(cohort, handed_in, force)
     jobs = max(1, jobs or os.cpu_count() or 1)
     results: dict[tuple[str, str], tuple[bool, str]] = {}
     if work:
@@ -91,7 +89,7 @@ def autograde(cohort: Cohort, assignment_ids: list[str], jobs: int | None = None
 
     outcomes = []
     with cohort.gradebook() as gb:
-        for a, s in sorted(submitted):
+        for a, s in handed_in:
             ok, why = results.get((a, s), (True, ""))
             if not ok:
                 outcomes.append(Outcome(a, s, "failed", reason=why))
