@@ -92,11 +92,12 @@ def test_local_user_fetches_and_submits_the_demo_assignment(lab):
     fetched = api(lab, "/assignments/fetch", {"course_id": "demo", "assignment_id": "ex01_wagamama"})
     assert fetched["success"], fetched
     assert (home / "workspace" / "demo" / "ex01_wagamama" / "ex01_wagamama.ipynb").exists()
-    assert not list((home / "nbgrader-cache").glob("*/*"))
     submitted = api(lab, "/assignments/submit", {"course_id": "demo", "assignment_id": "ex01_wagamama"})
     assert submitted["success"], submitted
     inbound = list((home / "exchange" / "demo" / "inbound").iterdir())
     assert [p.name.split("+")[:2] for p in inbound] == [[getpass.getuser(), "ex01_wagamama"]]
+    # The copy nbgrader keeps for feedback lives in this home, not in the user's shared cache.
+    assert list((home / "nbgrader-cache" / "demo").glob(f"{getpass.getuser()}+ex01_wagamama+*"))
     assert api(lab, "/formgrader/api/assignments")[0]["name"] == "ex01_wagamama"
 
 
