@@ -5,7 +5,7 @@ import csv
 import openpyxl
 
 from wagamama import learner
-from wagamama.cases import fill, load_cases
+from wagamama.cases import hand_in, load_cases
 from wagamama.cli import main
 from wagamama.cohort import open_cohort
 
@@ -20,13 +20,6 @@ def cli(capsys, *args, code=0):
     return out + err
 
 
-def hand_in(home, cohort, sid, case):
-    work = home / "learners" / sid
-    nb = learner.fetch(cohort, A, sid, work) / f"{A}.ipynb"
-    fill(nb, cohort.path / "source" / A / f"{A}.ipynb", load_cases(A)[case], nb)
-    learner.submit(cohort, A, sid, work)
-
-
 def test_whole_cohort(home, capsys, tmp_path):
     cli(capsys, "cohort", "create", "oyama-2026a", "--program", "wagamama-lab", "--title", "小山市 ワガママLab 2026春",
         "--municipality", "小山市")
@@ -39,8 +32,9 @@ def test_whole_cohort(home, capsys, tmp_path):
     assert cli(capsys, "status", "oyama-2026a").count("未提出") == 3
 
     cohort = open_cohort("oyama-2026a")
-    hand_in(home, cohort, "u01", "model")
-    hand_in(home, cohort, "u02", "score_addition")
+    cases = load_cases(A)
+    hand_in(cohort, A, "u01", cases["model"], home / "learners" / "u01")
+    hand_in(cohort, A, "u02", cases["score_addition"], home / "learners" / "u02")
     assert cli(capsys, "status", "oyama-2026a").count("提出済み（未回収）") == 2
 
     out = cli(capsys, "collect", "oyama-2026a")

@@ -8,16 +8,14 @@ the mistake, and hidden tests appear neither in the release nor in the feedback.
 
 import html
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
-from wagamama import learner
 from wagamama.autograde import autograde
-from wagamama.cases import fill, load_cases
+from wagamama.cases import hand_in, load_cases
 from wagamama.cohort import create_cohort
 from wagamama.collect import collect
 from wagamama.feedback import feedback
@@ -49,16 +47,9 @@ def graded(tmp_path_factory):
         release(cohort, ASSIGNMENTS)
         for a in ASSIGNMENTS:
             cases = load_cases(a)
-            source = cohort.path / "source" / a / f"{a}.ipynb"
             for name in ["source"] + list(cases):
                 sid = learner_id(name)
-                work = home / "learners" / sid
-                nb = learner.fetch(cohort, a, sid, work) / f"{a}.ipynb"
-                if name == "source":
-                    shutil.copy(source, nb)
-                else:
-                    fill(nb, source, cases[name], nb)
-                learner.submit(cohort, a, sid, work)
+                hand_in(cohort, a, sid, cases.get(name), home / "learners" / sid)
         collect(cohort, ASSIGNMENTS)
         outcomes = {(o.assignment, o.student): o for o in autograde(cohort, ASSIGNMENTS, jobs=2)}
         feedback(cohort, ASSIGNMENTS)

@@ -65,7 +65,7 @@ def api(lab, path, data=None):
         return json.loads(r.read().decode())
 
 
-def test_url_is_printed_and_loopback_only(lab):
+def test_url_on_loopback_is_printed(lab):
     _, _, home = lab
     text = (home / "start.log").read_text(encoding="utf-8")
     assert "ブラウザで次のURLを開いてください" in text and "http://127.0.0.1:" in text

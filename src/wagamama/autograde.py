@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
+from nbgrader.api import MissingEntry
+
 from .cohort import Cohort, open_cohort
 from .errors import WagamamaError
 from .locations import home
@@ -96,7 +98,7 @@ def autograde(cohort: Cohort, assignment_ids: list[str], jobs: int | None = None
                 continue
             try:
                 sub = gb.find_submission(a, s)
-            except Exception:
+            except MissingEntry:
                 outcomes.append(Outcome(a, s, "failed", reason="採点結果が成績簿にありません。"))
                 continue
             status = "needs_manual" if sub.needs_manual_grade else "graded"

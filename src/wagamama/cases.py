@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from . import learner
+from .cohort import Cohort
 from .locations import content_root
 
 SOLUTION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
@@ -64,3 +66,18 @@ def fill(released_notebook: Path, source_notebook: Path, case: Case, out: Path) 
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return out
+
+
+def hand_in(cohort: Cohort, assignment_id: str, student_id: str, case: Case | None, workdir: Path) -> None:
+    """Play one learner: fetch the assignment, type in the case's answers, submit.
+
+    ``case=None`` hands in the source notebook itself (solutions and all), as the integrity tests do.
+    """
+    folder = learner.fetch(cohort, assignment_id, student_id, workdir)
+    notebook = folder / f"{assignment_id}.ipynb"
+    source = cohort.path / "source" / assignment_id / f"{assignment_id}.ipynb"
+    if case is None:
+        notebook.write_bytes(source.read_bytes())
+    else:
+        fill(notebook, source, case, notebook)
+    learner.submit(cohort, assignment_id, student_id, workdir)

@@ -80,10 +80,14 @@ def _fail(name: str, what: str, hint: str | None) -> Incorrect:
     return Incorrect(text)
 
 
+def _is_starter(value) -> bool:
+    return value is None or value is Ellipsis or (isinstance(value, (str, list, dict, tuple)) and len(value) == 0)
+
+
 def answered(value, name: str = "答え") -> None:
     """Raise NotAttempted when ``value`` is still a starter (None, ..., empty)."""
     __tracebackhide__ = True
-    if value is None or value is Ellipsis or (isinstance(value, (str, list, dict, tuple)) and len(value) == 0):
+    if _is_starter(value):
         raise NotAttempted(f"✏️ まだ解答が書かれていません: {name}。答えを書いてから、もう一度このセルを実行します。")
 
 
@@ -125,9 +129,8 @@ def expect(actual, expected, name: str = "答え", *, hint: str | None = None, h
     ``mistakes``: known wrong answers and the hint each deserves, as a dict or (value, hint) pairs.
     """
     __tracebackhide__ = True
-    empty = actual is None or actual is Ellipsis or (isinstance(actual, (str, list, dict, tuple)) and len(actual) == 0)
-    if empty and actual != expected:
-        answered(None, name)
+    if _is_starter(actual) and actual != expected:  # an empty answer is right only where empty is expected
+        answered(actual, name)
     a, e = normalize(actual), normalize(expected)
     if _equal(a, e, tol):
         _ok(name)

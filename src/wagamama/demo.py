@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import learner
 from .autograde import autograde
-from .cases import fill, load_cases
+from .cases import hand_in, load_cases
 from .cohort import create_cohort, open_cohort
 from .collect import collect
 from .export import export
@@ -66,12 +66,8 @@ def run_demo(jobs: int | None = None) -> None:
     for a in cohort.assignments:
         cases = load_cases(a)
         for sid, _name, _, case, _ in LEARNERS:
-            if case is None:
-                continue
-            folder = learner.fetch(cohort, a, sid, work / "learners" / sid)
-            nb = folder / f"{a}.ipynb"
-            fill(nb, cohort.path / "source" / a / f"{a}.ipynb", cases[case], nb)
-            learner.submit(cohort, a, sid, work / "learners" / sid)
+            if case is not None:
+                hand_in(cohort, a, sid, cases[case], work / "learners" / sid)
     _step("受講者が課題を受け取り、答えを書いて提出しました", t0)
 
     collect(cohort, cohort.assignments)

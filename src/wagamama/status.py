@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from nbgrader.api import MissingEntry
+
 from .cohort import Cohort
 from .collect import inbound
 from .programs import assignment_title
@@ -42,12 +44,10 @@ def status(cohort: Cohort) -> Status:
     with cohort.gradebook() as gb:
         for a in cohort.assignments:
             waiting = inbound(cohort, a)
-            graded = {}
             try:
-                for sub in gb.assignment_submissions(a):
-                    graded[sub.student.id] = sub
-            except Exception:
-                pass  # not generated yet: nobody can have a grade
+                graded = {sub.student.id: sub for sub in gb.assignment_submissions(a)}
+            except MissingEntry:
+                graded = {}  # not generated yet: nobody can have a grade
             for s in learners:
                 sub = graded.get(s)
                 if sub is not None and cohort.autograded_dir(s, a).is_dir():
