@@ -1,23 +1,44 @@
-"""Autograde collected submissions with nbgrader, several learners at once.
+"""Autograde collected submissions with nbgrader: several at once, each kernel in the sandbox.
 
-Each learner's submission is graded by nbgrader's own Autograde (through NbGraderAPI) in a worker
-process; workers take disjoint learners, so the gradebook sees what sequential nbgrader would write.
+Each submission goes through three steps in a worker process:
+
+1. :mod:`wagamama.intake` looks at the folder (missing, renamed, empty or corrupt notebooks);
+2. nbgrader's own Autograde (through NbGraderAPI) grades it, with two changes made by configuration:
+   kernels start through :mod:`wagamama.sandbox`, and :class:`wagamama.restore.RestoreMissingCells`
+   puts deleted test cells back;
+3. a record beside nbgrader's autograded copy (``.wagamama-grading.json``) says which submission was
+   graded and what the instructor should look at. A submission without that record is graded again
+   on the next run, so an interrupted run is completed by running it again.
+
+Workers take disjoint submissions, so the gradebook sees what sequential nbgrader would write.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import get_context
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 from nbgrader.api import MissingEntry
 
 from .cohort import Cohort, open_cohort
 from .errors import WagamamaError
-from .locations import home
+from .locations import content_root, home
 from .nbgrader_log import reason
+from .sandbox import KERNEL_NAME, POLICY_ENV, Policy, new_runtime_dir, write_kernelspec
+
+RECORD = ".wagamama-grading.json"
+KERNEL_ENDS = {
+    "notebook_time": "時間切れ: ノート全体が {detail} 秒以内に終わらなかったため、止めました（無限ループなど）。",
+    "crashed": "実行中に Python（カーネル）が異常終了しました（{detail}）。",
+    "exited": "受講者のコードが Python（カーネル）を終了させました（os._exit など、終了コード {detail}）。",
+}
 
 
 @dataclass
@@ -28,6 +49,7 @@ class Outcome:
     score: float = 0.0
     max_score: float = 0.0
     reason: str = ""
+    flags: list[str] = field(default_factory=list)
 
 
 def _timestamp(folder: Path) -> str | None:
@@ -35,20 +57,98 @@ def _timestamp(folder: Path) -> str | None:
     return f.read_text(encoding="utf-8").strip() if f.exists() else None
 
 
-def _quiet_worker(log_path: str) -> None:
-    """Worker start: nbgrader's and the kernels' chatter goes to the cohort's log, not the screen."""
+def _record(cohort: Cohort, assignment: str, student: str) -> dict | None:
+    f = cohort.autograded_dir(student, assignment) / RECORD
+    try:
+        return json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def sandbox_policy(cohort: Cohort) -> Policy:
+    """The cohort's limits (cohort.json "sandbox", else the defaults) and what learner code must not see."""
+    cfg = cohort.config()
+    hide = [str(cohort.path), cfg.Exchange.root, str(content_root()), str(home()), os.path.expanduser("~")]
+    db_url = str(cfg.CourseDirectory.db_url)
+    if db_url.startswith("sqlite:///"):
+        hide.append(str(Path(db_url.removeprefix("sqlite:///")).parent))
+    return Policy(**{**cohort.meta.get("sandbox", {}), "hide": hide, "build_root": str(cohort.path / "autograded")})
+
+
+def grading_config(policy: Policy, sandboxed: bool):
+    """What wagamama changes in nbgrader's Autograde, as a traitlets Config."""
+    from traitlets.config import Config
+
+    extra = Config()
+    extra.Autograde.sanitize_preprocessors = [
+        "nbgrader.preprocessors.ClearOutput",
+        "nbgrader.preprocessors.DeduplicateIds",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+        "wagamama.restore.RestoreMissingCells",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+    extra.Execute.timeout = policy.cell_seconds
+    if sandboxed:
+        extra.Execute.kernel_name = KERNEL_NAME
+        # The sandbox has no network, not even loopback: kernels talk through sockets in the runtime
+        # folder. The path must be absolute (jupyter_client's default, "kernel-ipc", is relative to
+        # the grader's working folder, and the kernel runs in another one).
+        extra.KernelManager.transport = "ipc"
+        extra.KernelManager.ip = os.path.join(policy.runtime_dir, "kernel")
+    return extra
+
+
+_runtime_dir = ""
+
+
+def _start_worker(log_path: str, home_dir: str, sandboxed: bool) -> None:
+    """Worker start: quiet logs, and (sandboxed) kernels started through wagamama.sandbox."""
     import warnings
 
+    global _runtime_dir
     warnings.filterwarnings("ignore")
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
-
-
-def _grade_one(home_dir: str, cohort_id: str, assignment: str, student: str) -> tuple[bool, str]:
     os.environ["WAGAMAMA_HOME"] = home_dir
-    result = open_cohort(cohort_id).api().autograde(assignment, student, force=True, create=False)
-    return bool(result["success"]), reason(result.get("log", ""), result.get("error", "")) if not result["success"] else ""
+    if sandboxed:
+        data = write_kernelspec(Path(home_dir) / "jupyter-data")
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(data), os.environ.get("JUPYTER_PATH")]))
+        _runtime_dir = new_runtime_dir()
+        Finalize(None, shutil.rmtree, args=(_runtime_dir, True), exitpriority=0)  # when the worker ends
+
+
+def _kernel_ends() -> list[str]:
+    """Why kernels of the last submission ended early, from the launcher's status files (and remove them)."""
+    ends = []
+    for f in sorted(Path(_runtime_dir).glob("*.status.json")) if _runtime_dir else []:
+        end = json.loads(f.read_text(encoding="utf-8"))
+        ends.append(KERNEL_ENDS[end["reason"]].format(detail=end["detail"]))
+        f.unlink()
+    return ends
+
+
+def _grade_one(cohort_id: str, assignment: str, student: str, sandboxed: bool) -> tuple[bool, str, list[str]]:
+    from .intake import intake
+    from .restore import take_restored
+
+    cohort = open_cohort(cohort_id)
+    found = intake(cohort, assignment, student)
+    if found.problem:
+        return False, found.problem, found.flags
+    policy = sandbox_policy(cohort)
+    policy.runtime_dir = _runtime_dir
+    os.environ[POLICY_ENV] = policy.to_env()
+    result = cohort.api(grading_config(policy, sandboxed)).autograde(assignment, student, force=True, create=False)
+    flags = found.flags + [f"テストのセル {name} が提出されたノートにありませんでした。元に戻して採点しました。"
+                           for name in take_restored()]
+    ends = _kernel_ends()
+    if not result["success"]:
+        return False, " ".join(ends) or reason(result.get("log", ""), result.get("error", "")), flags
+    record = {"timestamp": _timestamp(cohort.submitted_dir(student, assignment)), "flags": flags + ends}
+    (cohort.autograded_dir(student, assignment) / RECORD).write_text(
+        json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    return True, "", flags + ends
 
 
 def submitted(cohort: Cohort, assignment_ids: list[str]) -> list[tuple[str, str]]:
@@ -57,13 +157,17 @@ def submitted(cohort: Cohort, assignment_ids: list[str]) -> list[tuple[str, str]
 
 
 def pending(cohort: Cohort, pairs: list[tuple[str, str]], force: bool) -> list[tuple[str, str]]:
-    """The pairs whose collected submission has no up-to-date autograde yet."""
-    return [(a, s) for a, s in pairs if force or not cohort.autograded_dir(s, a).is_dir()
-            or _timestamp(cohort.autograded_dir(s, a)) != _timestamp(cohort.submitted_dir(s, a))]
+    """The pairs whose collected submission has no finished autograde of that very submission."""
+    def done(a: str, s: str) -> bool:
+        record = _record(cohort, a, s)
+        return record is not None and record["timestamp"] == _timestamp(cohort.submitted_dir(s, a))
+
+    return [(a, s) for a, s in pairs if force or not done(a, s)]
 
 
 def autograde(cohort: Cohort, assignment_ids: list[str], jobs: int | None = None, force: bool = False,
-              progress=None) -> list[Outcome]:
+              progress=None, sandboxed: bool = True) -> list[Outcome]:
+    """Grade what is pending; ``progress(done, total, started)`` is called after each submission."""
     for a in assignment_ids:
         cohort.require_assignment(a)
     handed_in = submitted(cohort, assignment_ids)
@@ -74,35 +178,39 @@ def autograde(cohort: Cohort, assignment_ids: list[str], jobs: int | None = None
         )
     work = pending(cohort, handed_in, force)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    results: dict[tuple[str, str], tuple[bool, str]] = {}
+    results: dict[tuple[str, str], tuple[bool, str, list[str]]] = {}
     if work:
         log = cohort.path / "logs" / "autograde.log"
         log.parent.mkdir(exist_ok=True)
+        started = time.monotonic()
         with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=get_context("spawn"),
-                                 initializer=_quiet_worker, initargs=(str(log),)) as pool:
-            futures = {pool.submit(_grade_one, str(home()), cohort.id, a, s): (a, s) for a, s in work}
+                                 initializer=_start_worker, initargs=(str(log), str(home()), sandboxed)) as pool:
+            futures = {pool.submit(_grade_one, cohort.id, a, s, sandboxed): (a, s) for a, s in work}
             for i, fut in enumerate(as_completed(futures), 1):
                 try:
                     results[futures[fut]] = fut.result()
                 except Exception as exc:  # the worker itself died (killed, out of memory): this one failed
-                    results[futures[fut]] = (False, f"採点の作業プロセスが止まりました（{type(exc).__name__}）。")
+                    results[futures[fut]] = (False, f"採点の作業プロセスが止まりました（{type(exc).__name__}）。", [])
                 if progress:
-                    progress(i, len(work), futures[fut][1])
+                    progress(i, len(work), started)
 
     outcomes = []
     with cohort.gradebook() as gb:
         for a, s in handed_in:
-            ok, why = results.get((a, s), (True, ""))
+            if (a, s) in results:
+                ok, why, flags = results[(a, s)]
+            else:
+                ok, why, flags = True, "", (_record(cohort, a, s) or {}).get("flags", [])
             if not ok:
-                outcomes.append(Outcome(a, s, "failed", reason=why))
+                outcomes.append(Outcome(a, s, "failed", reason=why, flags=flags))
                 continue
             try:
                 sub = gb.find_submission(a, s)
             except MissingEntry:
-                outcomes.append(Outcome(a, s, "failed", reason="採点結果が成績簿にありません。"))
+                outcomes.append(Outcome(a, s, "failed", reason="採点結果が成績簿にありません。", flags=flags))
                 continue
             status = "needs_manual" if sub.needs_manual_grade else "graded"
             if (a, s) not in results:
                 status = "skipped"
-            outcomes.append(Outcome(a, s, status, sub.score, sub.max_score))
+            outcomes.append(Outcome(a, s, status, sub.score, sub.max_score, flags=flags))
     return outcomes

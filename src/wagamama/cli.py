@@ -84,26 +84,55 @@ def cmd_collect(args) -> None:
         print(f"{a}: {len(students)} 名分を回収しました（{'、'.join(students)}）")
 
 
+def _progress(done: int, total: int, started: float) -> None:
+    """A progress bar on one line: count, rate and time left."""
+    import time
+
+    elapsed = max(time.monotonic() - started, 1e-6)
+    rate = done / elapsed
+    left = (total - done) / rate
+    bar = "#" * (20 * done // total)
+    print(f"\r採点中 [{bar:<20}] {done}/{total} 件  {rate * 60:.1f} 件/分  残り約 {left:.0f} 秒 ",
+          end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+
 def cmd_autograde(args) -> None:
     from .autograde import autograde
     from .cohort import open_cohort
 
     c = open_cohort(args.id)
-
-    def progress(done: int, total: int, student: str) -> None:
-        bar = "#" * (20 * done // total)
-        print(f"\r採点中 [{bar:<20}] {done}/{total} {student:<12}", end="" if done < total else "\n", flush=True)
-
-    outcomes = autograde(c, _assignments(c, args), jobs=args.jobs, force=args.force, progress=progress)
+    outcomes = autograde(c, _assignments(c, args), jobs=args.jobs, force=args.force, progress=_progress,
+                         sandboxed=not args.no_sandbox)
     counts = {k: sum(o.status == k for o in outcomes) for k in ("graded", "needs_manual", "skipped", "failed")}
     print(f"採点済み {counts['graded']} 件、手動採点待ち {counts['needs_manual']} 件、"
           f"変更なしで省略 {counts['skipped']} 件、失敗 {counts['failed']} 件")
     for o in outcomes:
         if o.status == "failed":
             print(f"  失敗: {o.student} / {o.assignment}: {o.reason}")
+        for flag in o.flags:
+            print(f"  要確認: {o.student} / {o.assignment}: {flag}")
     if counts["failed"]:
-        raise WagamamaError("採点できなかった提出物があります（上の一覧）。ほかの受講者の採点は終わっています。",
+        raise WagamamaError("採点できなかった提出物があります（上の一覧）。ほかの受講者の採点は終わっています。"
+                            "提出物は submitted/ にそのまま残っています。",
                             f"{counts['failed']} submission(s) failed")
+
+
+def cmd_doctor(args) -> None:
+    import shutil
+
+    from .autograde import sandbox_policy
+    from .cohort import list_cohorts, open_cohort
+    from .locations import home
+    from .sandbox import Policy, isolation
+
+    print(f"WAGAMAMA_HOME: {home()}")
+    print(f"Python: {sys.executable}")
+    for tool in ("bwrap", "chromium", "node", "pg_ctlcluster"):
+        print(f"{tool}: {shutil.which(tool) or 'なし（sudo make system-deps で入ります）'}")
+    cohorts = [open_cohort(args.id)] if args.id else list_cohorts()
+    print(f"採点の隔離（既定）: {isolation(Policy())}")
+    for c in cohorts:
+        print(f"採点の隔離（{c.id}）: {isolation(sandbox_policy(c))}")
 
 
 def cmd_feedback(args) -> None:
@@ -186,6 +215,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("id")
     c.add_argument("assignment", nargs="?")
     c.add_argument("--jobs", type=int, default=None, help="同時に採点する数（既定: CPU の数）")
+    c.add_argument("--no-sandbox", action="store_true", help="隔離せずに採点する（信頼できる提出物だけに）")
     c.add_argument("--force", action="store_true", help="採点済みでも採点し直す")
     c.set_defaults(func=cmd_autograde)
 
@@ -198,6 +228,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
     c.add_argument("--output", help="書き出し先のファイル")
     c.set_defaults(func=cmd_export)
+
+    c = sub.add_parser("doctor", help="この環境で使える部品と、採点の隔離のしかたを表示する")
+    c.add_argument("id", nargs="?")
+    c.set_defaults(func=cmd_doctor)
 
     c = sub.add_parser("demo", help="見本の講座を最初から最後まで動かす（ブラウザなし）")
     c.add_argument("--jobs", type=int, default=None)

@@ -60,12 +60,14 @@ class Cohort:
 
         return PyFileConfigLoader("nbgrader_config.py", path=str(self.path)).load_config()
 
-    def api(self):
-        """nbgrader's own API object for this course directory."""
+    def api(self, extra=None):
+        """nbgrader's own API object for this course directory (``extra``: a traitlets Config on top)."""
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
         cfg = self.config()
+        if extra is not None:
+            cfg.merge(extra)
         return NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
 
     def gradebook(self):

@@ -1,0 +1,84 @@
+"""Look at a collected submission before nbgrader grades it: find the notebooks, say what is wrong.
+
+nbgrader's own messages for a broken submission are English log lines ("No notebooks found",
+NotJSONError). This step runs first and gives the instructor a Japanese reason with the file name.
+It never changes or removes what the learner handed in. The one thing it adds: when the assignment's
+notebook is missing but exactly one other notebook can only be it (``ex01_wagamama (1).ipynb``,
+``ex01_wagamama-Copy1.ipynb``, ``ワガママ日記.ipynb``), a copy under the right name, and a flag.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cohort import Cohort
+
+
+@dataclass
+class Intake:
+    problem: str = ""  # why this submission cannot be graded, in Japanese ("" when it can)
+    flags: list[str] = field(default_factory=list)  # what the instructor should look at
+
+
+def _key(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def _readable(path: Path) -> str:
+    """"" when nbgrader can read the notebook, else why not (Japanese)."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        return f"ノート {path.name} が空のファイルです（0 バイトか空白だけ）。受講者にもう一度提出してもらってください。"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return f"ノート {path.name} が UTF-8 の文字として読めません。受講者にもう一度提出してもらってください。"
+    except json.JSONDecodeError as exc:
+        return (f"ノート {path.name} が壊れていて読めません（JSON の {exc.lineno} 行 {exc.colno} 文字目）。"
+                "受講者にもう一度提出してもらってください。")
+    if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
+        return f"ノート {path.name} は JSON ですが、ノートブックの形をしていません。受講者にもう一度提出してもらってください。"
+    major = data.get("nbformat")
+    if major not in (3, 4):
+        return (f"ノート {path.name} の形式（nbformat {major}）はこの採点環境では読めません。"
+                "受講者に JupyterLab で開いて保存し直し、もう一度提出してもらってください。")
+    return ""
+
+
+def intake(cohort: Cohort, assignment: str, student: str) -> Intake:
+    folder = cohort.submitted_dir(student, assignment)
+    expected = sorted(p.name for p in (cohort.path / "source" / assignment).glob("*.ipynb"))
+    handed_in = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+    found = Intake()
+
+    missing = [name for name in expected if not (folder / name).is_file()]
+    others = [p for p in handed_in if p.name not in expected]
+    for name in missing:
+        stem = _key(Path(name).stem)
+        alike = [p for p in others if _key(p.stem).startswith(stem)]
+        candidates = alike or (others if len(missing) == 1 else [])
+        if len(candidates) == 1:
+            shutil.copy2(candidates[0], folder / name)
+            others.remove(candidates[0])
+            found.flags.append(f"ノートの名前が「{candidates[0].name}」でした。{name} として採点しました。")
+        elif candidates:
+            found.flags.append(f"{name} がなく、候補が複数あります（{'、'.join(p.name for p in candidates)}）。")
+    present = [name for name in expected if (folder / name).is_file()]
+    if not present:
+        what = "、".join(p.name for p in handed_in) or "ノートなし"
+        found.problem = (f"提出物に課題のノート（{'、'.join(expected)}）がありません（提出されたもの: {what}）。"
+                         "受講者に、課題のノートを提出し直してもらってください。")
+        return found
+    for name in present:
+        why = _readable(folder / name)
+        if why:
+            found.problem = why
+            return found
+    for name in expected:
+        if name not in present:
+            found.flags.append(f"ノート {name} が提出されていません（0 点になります）。")
+    return found
