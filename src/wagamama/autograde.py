@@ -30,7 +30,7 @@ from nbgrader.api import MissingEntry
 from .cohort import Cohort, open_cohort
 from .errors import WagamamaError
 from .locations import content_root, home
-from .nbgrader_log import reason
+from .nbgrader_log import known_reason, reason
 from .sandbox import KERNEL_NAME, POLICY_ENV, Policy, new_runtime_dir, write_kernelspec
 
 RECORD = ".wagamama-grading.json"
@@ -144,7 +144,9 @@ def _grade_one(cohort_id: str, assignment: str, student: str, sandboxed: bool) -
                            for name in take_restored()]
     ends = _kernel_ends()
     if not result["success"]:
-        return False, " ".join(ends) or reason(result.get("log", ""), result.get("error", "")), flags
+        log, error = result.get("log", ""), result.get("error", "")
+        print(f"=== {assignment} / {student}: nbgrader failed ===\n{log}\n{error}", flush=True)  # the cohort's log
+        return False, " ".join([known_reason(log, error), *ends]).strip() or reason(log, error), flags
     record = {"timestamp": _timestamp(cohort.submitted_dir(student, assignment)), "flags": flags + ends}
     (cohort.autograded_dir(student, assignment) / RECORD).write_text(
         json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")

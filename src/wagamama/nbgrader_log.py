@@ -17,11 +17,16 @@ REASONS = [
 ]
 
 
-def reason(log: str, error: str = "") -> str:
+def known_reason(log: str, error: str = "") -> str:
+    """The Japanese reason for a failure nbgrader logged, or "" when it is not one we know."""
     text = f"{log}\n{error}"
-    for needle, japanese in REASONS:
-        if needle in text:
-            return japanese
+    return next((japanese for needle, japanese in REASONS if needle in text), "")
+
+
+def reason(log: str, error: str = "") -> str:
+    if known := known_reason(log, error):
+        return known
+    text = f"{log}\n{error}"
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return "nbgrader がエラーで止まりました: " + (lines[-1].strip() if lines else "理由は記録されていません。")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 from nbgrader.preprocessors import OverwriteCells
 
 NOTE = ("このセル（{cell_id}）は、提出されたノートにありませんでした（消されたか、nbgrader の情報が消されていました）。"
@@ -58,7 +59,8 @@ class RestoreMissingCells(OverwriteCells):
             name = grade_cell.name
             if name in present():
                 continue
-            restored = self.missing_cell_transform(source[name], grade_cell.max_score, is_solution=name in solutions)
+            restored = nbformat.from_dict(
+                self.missing_cell_transform(source[name], grade_cell.max_score, is_solution=name in solutions))
             stripped = [i for i, cell in enumerate(nb.cells) if "nbgrader" not in cell.metadata
                         and cell.cell_type == restored.cell_type and name not in solutions
                         and cell.source.strip() and cell.source.strip() == _released(source[name].source)]

@@ -11,8 +11,9 @@ this module (a kernelspec whose argv is ``python -m wagamama.sandbox {connection
   /tmp, the course folder, the exchange, the repository (exercises and solutions), ``$WAGAMAMA_HOME``
   and the instructor's home replaced by empty folders; only the submission's own build folder is
   writable, and the notebook files in it (the graded copy holds the hidden tests) read as empty.
-  When the grader runs as root, the kernel runs as ``nobody`` so that the process limit applies: the
-  build folder is lent to ``nobody`` for the run and given back afterwards.
+  When the grader runs as root, the kernel runs as an unprivileged uid of its own (see
+  KERNEL_UID_BASE) so that the process limit applies: the build folder is lent to that uid for the
+  run and given back afterwards.
 
 The policy comes from the environment variable ``WAGAMAMA_SANDBOX`` (JSON), set by the grader.
 This module is the kernel's launcher: it must stay cheap to import (no ipykernel here).
@@ -36,7 +37,10 @@ from pathlib import Path
 POLICY_ENV = "WAGAMAMA_SANDBOX"
 KERNEL_NAME = "wagamama-sandbox"
 RUNTIME_PREFIX = "wagamama-kernels-"
-NOBODY = 65534
+# When the grader runs as root, each kernel runs as its own unprivileged uid (no passwd entry):
+# base + the launcher's pid. RLIMIT_NPROC counts the tasks of a uid system-wide, so one kernel's
+# fork bomb must not use up the count of a kernel graded beside it.
+KERNEL_UID_BASE = 1_900_000_000
 
 
 @dataclass
@@ -81,7 +85,7 @@ def isolation(policy: Policy | None = None) -> str:
     limits = (f"資源の制限（setrlimit: メモリ {policy.memory_mb} MB、プロセス {policy.processes}、"
               f"ノート1冊 {policy.notebook_seconds} 秒、セル1つ {policy.cell_seconds} 秒、出力 {policy.output_kb} KB）")
     if policy.bubblewrap and bubblewrap_works():
-        who = "、カーネルは nobody で実行" if os.getuid() == 0 else ""
+        who = "、カーネルごとに別の権限のないユーザーで実行" if os.getuid() == 0 else ""
         return f"bubblewrap（ネットワークなし・読み取り専用・講座フォルダを隠す{who}）＋{limits}"
     if policy.bubblewrap:
         return f"{limits}のみ。bubblewrap を入れると、ファイルとネットワークも隔離します（sudo make system-deps）"
@@ -140,7 +144,7 @@ def _lend(build: Path, runtime: Path, policy: Policy, uid: int) -> None:
 
 
 def command(policy: Policy, connection_file: Path, build: Path) -> tuple[list[str], bool]:
-    """The kernel's command line, and whether it runs as nobody."""
+    """The kernel's command line, and whether it runs as a uid of its own."""
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file),
               "--HistoryManager.hist_file=:memory:",
               "--IPKernelApp.outstream_class=wagamama.capped_output.CappedOutStream"]
@@ -161,10 +165,15 @@ def command(policy: Policy, connection_file: Path, build: Path) -> tuple[list[st
     # died); --die-with-parent does that job here.
     args += ["--chdir", str(build), "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
              "--unsetenv", "JPY_PARENT_PID"]
-    as_nobody = os.getuid() == 0
-    if as_nobody:
-        args += ["--", "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-    return [*args, "--", *kernel], as_nobody
+    own_uid = os.getuid() == 0
+    if own_uid:
+        uid = kernel_uid()
+        args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+    return [*args, "--", *kernel], own_uid
+
+
+def kernel_uid() -> int:
+    return KERNEL_UID_BASE + os.getpid()
 
 
 def _tasks_of(uid: int) -> int:
@@ -180,7 +189,7 @@ def _tasks_of(uid: int) -> int:
     return count
 
 
-def _limits(policy: Policy, as_nobody: bool) -> None:
+def _limits(policy: Policy, own_uid: bool) -> None:
     """Runs in the kernel's process before exec; the limits pass on through bwrap and setpriv."""
     os.setsid()  # its own process group: the launcher signals and sweeps exactly the kernel's processes
     ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: the kernel dies with its launcher
@@ -188,9 +197,9 @@ def _limits(policy: Policy, as_nobody: bool) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (policy.memory_mb * mb, policy.memory_mb * mb))
     resource.setrlimit(resource.RLIMIT_FSIZE, (policy.file_mb * mb, policy.file_mb * mb))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    # RLIMIT_NPROC counts every task of the kernel's user: nobody runs nothing else here; another
-    # user's limit leaves room for what that user runs already. Root is never limited by it.
-    n = policy.processes + (0 if as_nobody else _tasks_of(os.getuid()))
+    # RLIMIT_NPROC counts every task of the kernel's user: the kernel's own uid runs nothing else;
+    # another user's limit leaves room for what that user runs already. Root is never limited by it.
+    n = policy.processes + (0 if own_uid else _tasks_of(os.getuid()))
     resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
 
 
@@ -229,10 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     connection_file = Path(argv[0]).resolve()
     policy = Policy.from_env()
     build = Path.cwd()
-    cmd, as_nobody = command(policy, connection_file, build)
-    if as_nobody:
-        _lend(build, connection_file.parent, policy, NOBODY)
-    child = subprocess.Popen(cmd, preexec_fn=lambda: _limits(policy, as_nobody))
+    cmd, own_uid = command(policy, connection_file, build)
+    if own_uid:
+        _lend(build, connection_file.parent, policy, kernel_uid())
+    child = subprocess.Popen(cmd, preexec_fn=lambda: _limits(policy, own_uid))
 
     def sweep(signum: int) -> None:
         try:
@@ -264,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sweep(signal.SIGKILL)  # whatever the kernel left running (a fork bomb's children)
         child.wait()
-        if as_nobody:
+        if own_uid:
             _lend(build, connection_file.parent, policy, os.getuid())
 
 
