@@ -32,3 +32,58 @@ def home(tmp_path, monkeypatch):
     h = tmp_path / "home"
     monkeypatch.setenv("WAGAMAMA_HOME", str(h))
     return h
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server on 127.0.0.1 for this test session; yields a function: name → database URL.
+
+    Run as the `postgres` system user when the tests run as root (PostgreSQL refuses root).
+    """
+    import glob
+    import subprocess
+    import tempfile
+    import time
+
+    bindirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    need(bool(bindirs), "PostgreSQL (Debian package postgresql)", "sudo make system-deps")
+    bindir = Path(bindirs[-1])
+    data = Path(tempfile.mkdtemp(prefix="wagamama-pg-"))
+    as_user = []
+    if os.getuid() == 0:
+        import pwd
+
+        pg = pwd.getpwnam("postgres")
+        os.chown(data, pg.pw_uid, pg.pw_gid)  # the folder just made for it, nothing else
+        as_user = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_user, bindir / "initdb", "-D", data / "db", "-U", "wagamama", "--auth=trust", "-E", "UTF8",
+                    "--locale=C.UTF-8"], check=True, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen([*as_user, bindir / "postgres", "-D", data / "db", "-h", "127.0.0.1", "-p", str(port),
+                               "-k", data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import psycopg
+
+    for _ in range(100):
+        try:
+            psycopg.connect(f"postgresql://wagamama@127.0.0.1:{port}/postgres", autocommit=True).close()
+            break
+        except psycopg.OperationalError:
+            time.sleep(0.1)
+
+    def database(name: str) -> str:
+        with psycopg.connect(f"postgresql://wagamama@127.0.0.1:{port}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://wagamama@127.0.0.1:{port}/{name}"
+
+    yield database
+    server.terminate()
+    server.wait(timeout=30)
+    shutil.rmtree(data, ignore_errors=True)

@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, need_executable
 
 from wagamama.autograde import autograde
-from wagamama.cases import Case, fill
+from wagamama.cases import Case, filled, place_collected
 from wagamama.cohort import create_cohort
 from wagamama.release import release
 from wagamama.roster import import_roster
@@ -53,9 +53,7 @@ for path in ["../../../gradebook.db", "../../../source/ex01_wagamama/ex01_wagama
 
 def model_with(answers: dict[str, str], cohort) -> nbformat.NotebookNode:
     """The released notebook with the model answers typed in, some of them replaced."""
-    out = cohort.path / "tmp-samples" / "nb.ipynb"
-    fill(cohort.path / "release" / A / NB, cohort.path / "source" / A / NB, Case("sample", "", answers, {}), out)
-    return nbformat.read(out, as_version=4)
+    return nbformat.reads(filled(cohort, A, Case("sample", "", answers, {})), as_version=4)
 
 
 def blank(cohort) -> nbformat.NotebookNode:
@@ -149,15 +147,6 @@ EXPECTED = {
 }
 
 
-def hand_in_raw(cohort, student: str, contents: dict[str, bytes], when: str) -> None:
-    """What `nbgrader collect` leaves in submitted/: the files and a timestamp."""
-    folder = cohort.submitted_dir(student, A)
-    for name, data in contents.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    (folder / "timestamp.txt").write_text(when, encoding="utf-8")
-
-
 def grade_rows(cohort, student: str) -> dict[str, tuple]:
     with cohort.gradebook() as gb:
         sub = gb.find_submission(A, student)
@@ -191,11 +180,11 @@ def graded(tmp_path_factory):
         roster.write_text("id,氏名\ncontrol,見本\n" + "".join(f"{s},{s}\n" for s in samples), encoding="utf-8")
         import_roster(cohort, roster)
 
-        hand_in_raw(cohort, "control", files(model_with({}, cohort)), "2026-05-01 10:00:00.000000 JST")
+        place_collected(cohort, A, "control", files(model_with({}, cohort)), "2026-05-01 10:00:00.000000 JST")
         first = autograde(cohort, [A], jobs=2)
         control_before = grade_rows(cohort, "control")
         for student, contents in samples.items():
-            hand_in_raw(cohort, student, contents, "2026-05-01 11:00:00.000000 JST")
+            place_collected(cohort, A, student, contents, "2026-05-01 11:00:00.000000 JST")
         outcomes = {o.student: o for o in autograde(cohort, [A], jobs=2)}
         yield cohort, first, control_before, outcomes
 

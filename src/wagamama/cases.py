@@ -54,20 +54,6 @@ def model_answers(source_notebook: Path) -> dict[str, str]:
     return answers
 
 
-def fill(released_notebook: Path, source_notebook: Path, case: Case, out: Path) -> Path:
-    """Write ``out``: the released notebook with the case's answers typed in."""
-    nb = nbformat.read(released_notebook, as_version=4)
-    if not case.blank:
-        answers = {**model_answers(source_notebook), **case.answers}
-        for cell in nb.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in answers:
-                cell.source = answers[grade_id].strip("\n")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, out)
-    return out
-
-
 def hand_in(cohort: Cohort, assignment_id: str, student_id: str, case: Case | None, workdir: Path) -> None:
     """Play one learner: fetch the assignment, type in the case's answers, submit.
 
@@ -75,9 +61,34 @@ def hand_in(cohort: Cohort, assignment_id: str, student_id: str, case: Case | No
     """
     folder = learner.fetch(cohort, assignment_id, student_id, workdir)
     notebook = folder / f"{assignment_id}.ipynb"
-    source = cohort.path / "source" / assignment_id / f"{assignment_id}.ipynb"
     if case is None:
-        notebook.write_bytes(source.read_bytes())
+        notebook.write_bytes((cohort.path / "source" / assignment_id / notebook.name).read_bytes())
     else:
-        fill(notebook, source, case, notebook)
+        notebook.write_bytes(filled(cohort, assignment_id, case))
     learner.submit(cohort, assignment_id, student_id, workdir)
+
+
+def filled(cohort: Cohort, assignment_id: str, case: Case, notebook: str | None = None) -> bytes:
+    """The released notebook of the cohort with the case's answers typed in, as bytes."""
+    name = notebook or f"{assignment_id}.ipynb"
+    released = cohort.path / "release" / assignment_id / name
+    nb = nbformat.read(released, as_version=4)
+    if not case.blank:
+        answers = {**model_answers(cohort.path / "source" / assignment_id / name), **case.answers}
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution") and meta.get("grade_id") in answers:
+                cell.source = answers[meta["grade_id"]].strip("\n")
+    return nbformat.writes(nb).encode("utf-8")
+
+
+def place_collected(cohort: Cohort, assignment_id: str, student_id: str, files: dict[str, bytes], timestamp: str) -> None:
+    """Put a submission where `nbgrader collect` leaves it (submitted/<learner>/<assignment>/ and a timestamp).
+
+    The bad-submission tests and the benchmark hand in files no exchange would carry this way.
+    """
+    folder = cohort.submitted_dir(student_id, assignment_id)
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    (folder / "timestamp.txt").write_text(timestamp, encoding="utf-8")

@@ -111,7 +111,11 @@ def new_runtime_dir() -> str:
     jupyter_client writes a kernel's connection file with ``tempfile.mkstemp``: the grading process
     points TMPDIR here, so that the launcher lends this folder, and only this one, to the kernel.
     """
-    path = tempfile.mkdtemp(prefix=RUNTIME_PREFIX)
+    for stale in Path(tempfile.gettempdir()).glob(RUNTIME_PREFIX + "*-*"):  # left by a grader that was killed
+        owner = stale.name.removeprefix(RUNTIME_PREFIX).split("-")[0]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            shutil.rmtree(stale, ignore_errors=True)
+    path = tempfile.mkdtemp(prefix=f"{RUNTIME_PREFIX}{os.getpid()}-")
     os.environ["TMPDIR"] = os.environ["JUPYTER_RUNTIME_DIR"] = path
     tempfile.tempdir = None  # forget the cached answer of gettempdir()
     return path
