@@ -31,7 +31,15 @@ from .cohort import Cohort, open_cohort
 from .errors import WagamamaError
 from .locations import content_root, home
 from .nbgrader_log import known_reason, reason
-from .sandbox import KERNEL_NAME, POLICY_ENV, Policy, new_runtime_dir, write_kernelspec
+from .sandbox import (
+    KERNEL_NAME,
+    POLICY_ENV,
+    Policy,
+    bubblewrap_works,
+    new_runtime_dir,
+    take_kernel_ends,
+    write_kernelspec,
+)
 
 RECORD = ".wagamama-grading.json"
 KERNEL_ENDS = {
@@ -98,48 +106,93 @@ def grading_config(policy: Policy, sandboxed: bool):
     return extra
 
 
-_runtime_dir = ""
+class _Worker:
+    """What one grading process keeps between submissions: its runtime folder and nbgrader's API."""
+
+    runtime_dir = ""
+    apis: dict[str, tuple] = {}
+
+
+def _faster_nbgrader() -> None:
+    """Two costs nbgrader pays again for every notebook, paid once per grading process instead.
+
+    - ``Gradebook`` makes a new SQLAlchemy engine each time it is opened (several times per
+      submission), so every query is compiled again: keep one engine per database URL.
+    - Cell metadata is checked with ``jsonschema.validate``, which first checks the schema itself,
+      for every cell, twice per notebook: check each schema once.
+
+    Same queries, same checks, same results; only the repetition goes.
+    """
+    import functools
+
+    import jsonschema
+    from nbgrader import api
+    from nbgrader.nbgraderformat import common
+
+    api.create_engine = functools.cache(api.create_engine)
+
+    @functools.cache
+    def validator(schema_json: str):
+        schema = json.loads(schema_json)
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        return cls(schema)
+
+    class CheckedOnce:
+        ValidationError = jsonschema.ValidationError
+
+        @staticmethod
+        def validate(instance, schema):
+            error = jsonschema.exceptions.best_match(validator(json.dumps(schema, sort_keys=True)).iter_errors(instance))
+            if error is not None:
+                raise error
+
+    common.jsonschema = CheckedOnce
 
 
 def _start_worker(log_path: str, home_dir: str, sandboxed: bool) -> None:
     """Worker start: quiet logs, and (sandboxed) kernels started through wagamama.sandbox."""
     import warnings
 
-    global _runtime_dir
     warnings.filterwarnings("ignore")
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.environ["WAGAMAMA_HOME"] = home_dir
+    _faster_nbgrader()
     if sandboxed:
         data = write_kernelspec(Path(home_dir) / "jupyter-data")
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(data), os.environ.get("JUPYTER_PATH")]))
-        _runtime_dir = new_runtime_dir()
-        Finalize(None, shutil.rmtree, args=(_runtime_dir, True), exitpriority=0)  # when the worker ends
+        _Worker.runtime_dir = new_runtime_dir()
+        Finalize(None, shutil.rmtree, args=(_Worker.runtime_dir, True), exitpriority=0)  # when the worker ends
+
+
+def _api(cohort_id: str, sandboxed: bool):
+    """This process's cohort and NbGraderAPI, made once; the sandbox policy goes to the kernels by env."""
+    if cohort_id not in _Worker.apis:
+        cohort = open_cohort(cohort_id)
+        policy = sandbox_policy(cohort)
+        policy.runtime_dir = _Worker.runtime_dir
+        policy.bubblewrap = sandboxed and policy.bubblewrap and bubblewrap_works()  # decided once, here
+        os.environ[POLICY_ENV] = policy.to_env()
+        _Worker.apis[cohort_id] = cohort, cohort.api(grading_config(policy, sandboxed))
+    return _Worker.apis[cohort_id]
 
 
 def _kernel_ends() -> list[str]:
-    """Why kernels of the last submission ended early, from the launcher's status files (and remove them)."""
-    ends = []
-    for f in sorted(Path(_runtime_dir).glob("*.status.json")) if _runtime_dir else []:
-        end = json.loads(f.read_text(encoding="utf-8"))
-        ends.append(KERNEL_ENDS[end["reason"]].format(detail=end["detail"]))
-        f.unlink()
-    return ends
+    """Why kernels of the last submission ended early, in Japanese."""
+    return [KERNEL_ENDS[why].format(detail=detail) for why, detail in take_kernel_ends()]
 
 
 def _grade_one(cohort_id: str, assignment: str, student: str, sandboxed: bool) -> tuple[bool, str, list[str]]:
     from .intake import intake
     from .restore import take_restored
 
-    cohort = open_cohort(cohort_id)
+    cohort, api = _api(cohort_id, sandboxed)
     found = intake(cohort, assignment, student)
     if found.problem:
         return False, found.problem, found.flags
-    policy = sandbox_policy(cohort)
-    policy.runtime_dir = _runtime_dir
-    os.environ[POLICY_ENV] = policy.to_env()
-    result = cohort.api(grading_config(policy, sandboxed)).autograde(assignment, student, force=True, create=False)
+    result = api.autograde(assignment, student, force=True, create=False)
     flags = found.flags + [f"テストのセル {name} が提出されたノートにありませんでした。元に戻して採点しました。"
                            for name in take_restored()]
     ends = _kernel_ends()

@@ -1,41 +1,44 @@
-"""Run a grading kernel in a sandbox: bubblewrap when it works here, resource limits always.
+"""Run each grading kernel in a sandbox: bubblewrap when it works here, resource limits always.
 
-nbgrader starts one kernel per notebook. While ``wagamama autograde`` grades, it starts them through
-this module (a kernelspec whose argv is ``python -m wagamama.sandbox {connection_file}``):
+nbgrader starts one kernel per notebook. While ``wagamama autograde`` grades, kernels come from the
+kernelspec written by :func:`write_kernelspec`, whose kernel provisioner (jupyter_client's plug-in for
+starting kernels, registered in pyproject.toml) is :class:`SandboxProvisioner`. In the grading process
+itself, before the kernel starts, it wraps the kernel's command line in:
 
-- a wall-clock limit for the whole notebook: when it passes, the kernel and everything it started are
-  killed, nbgrader sees a dead kernel for that notebook only, and a status file says why;
-- setrlimit: address space (memory), file size, no core dumps, and a process count;
-- a cap on what the kernel prints (:mod:`wagamama.capped_output`);
+- ``prlimit``: address space (memory), file size, no core dumps, a process count;
 - with bubblewrap (Debian package ``bubblewrap``): no network, a read-only file system, a private
   /tmp, the course folder, the exchange, the repository (exercises and solutions), ``$WAGAMAMA_HOME``
   and the instructor's home replaced by empty folders; only the submission's own build folder is
-  writable, and the notebook files in it (the graded copy holds the hidden tests) read as empty.
+  writable, and the notebook files in it (the graded copy holds the hidden tests) cannot be read.
   When the grader runs as root, the kernel runs as an unprivileged uid of its own (see
   KERNEL_UID_BASE) so that the process limit applies: the build folder is lent to that uid for the
   run and given back afterwards.
 
-The policy comes from the environment variable ``WAGAMAMA_SANDBOX`` (JSON), set by the grader.
-This module is the kernel's launcher: it must stay cheap to import (no ipykernel here).
+It also keeps a wall-clock limit for the whole notebook (a timer kills the kernel: nbgrader sees a
+dead kernel for that notebook only), passes interrupts to the kernel itself, kills what the kernel
+left running, and records why a kernel ended early (:func:`take_kernel_ends`). The kernel's output
+is capped inside the kernel by :mod:`wagamama.capped_output`. The policy comes from the environment
+variable ``WAGAMAMA_SANDBOX`` (JSON), set by the grader.
 """
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from jupyter_client.provisioning import LocalProvisioner
+
 POLICY_ENV = "WAGAMAMA_SANDBOX"
-KERNEL_NAME = "wagamama-sandbox"
+KERNEL_NAME = PROVISIONER = "wagamama-sandbox"
 RUNTIME_PREFIX = "wagamama-kernels-"
 # When the grader runs as root, each kernel runs as its own unprivileged uid (no passwd entry):
 # base + the launcher's pid. RLIMIT_NPROC counts the tasks of a uid system-wide, so one kernel's
@@ -97,10 +100,12 @@ def write_kernelspec(data_dir: Path) -> Path:
     spec = data_dir / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "wagamama.sandbox", "{connection_file}"],
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                 "--IPKernelApp.outstream_class=wagamama.capped_output.CappedOutStream"],
         "display_name": "Python 3 (wagamama sandbox)",
         "language": "python",
         "interrupt_mode": "signal",
+        "metadata": {"kernel_provisioner": {"provisioner_name": PROVISIONER}},
     }, indent=1), encoding="utf-8")
     return data_dir
 
@@ -109,7 +114,7 @@ def new_runtime_dir() -> str:
     """A private folder for connection files and ipc sockets (the sandbox has no network, not even loopback).
 
     jupyter_client writes a kernel's connection file with ``tempfile.mkstemp``: the grading process
-    points TMPDIR here, so that the launcher lends this folder, and only this one, to the kernel.
+    points TMPDIR here, so that the provisioner lends this folder, and only this one, to the kernel.
     """
     for stale in Path(tempfile.gettempdir()).glob(RUNTIME_PREFIX + "*-*"):  # left by a grader that was killed
         owner = stale.name.removeprefix(RUNTIME_PREFIX).split("-")[0]
@@ -121,7 +126,7 @@ def new_runtime_dir() -> str:
     return path
 
 
-# --- launcher -----------------------------------------------------------------------------------------
+# --- the provisioner ------------------------------------------------------------------------------------
 
 def _inside(path: Path, root: str) -> bool:
     return bool(root) and Path(root).resolve() in path.parents
@@ -147,36 +152,8 @@ def _lend(build: Path, runtime: Path, policy: Policy, uid: int) -> None:
             os.lchown(os.path.join(top, name), uid, uid)
 
 
-def command(policy: Policy, connection_file: Path, build: Path) -> tuple[list[str], bool]:
-    """The kernel's command line, and whether it runs as a uid of its own."""
-    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file),
-              "--HistoryManager.hist_file=:memory:",
-              "--IPKernelApp.outstream_class=wagamama.capped_output.CappedOutStream"]
-    if not (policy.bubblewrap and bubblewrap_works()):
-        return kernel, False
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
-            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
-    for path in sorted({os.path.realpath(p) for p in policy.hide if os.path.isdir(p)}, key=len):
-        args += ["--tmpfs", path]
-    python = {sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parents[1])}
-    for path in sorted({os.path.realpath(p) for p in python if os.path.exists(p)}, key=len):
-        args += ["--ro-bind", path, path]
-    for path in (connection_file.parent, build):
-        args += ["--bind", str(path), str(path)]
-    for notebook in sorted(build.glob("*.ipynb")):  # the graded copy holds the hidden tests
-        args += ["--ro-bind", "/dev/null", str(notebook)]
-    # JPY_PARENT_PID means nothing in the kernel's own pid namespace (ipykernel would think its parent
-    # died); --die-with-parent does that job here.
-    args += ["--chdir", str(build), "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
-             "--unsetenv", "JPY_PARENT_PID"]
-    own_uid = os.getuid() == 0
-    if own_uid:
-        uid = kernel_uid()
-        args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
-    return [*args, "--", *kernel], own_uid
-
-
 def kernel_uid() -> int:
+    """The uid of the kernel this grading process starts (it runs one at a time)."""
     return KERNEL_UID_BASE + os.getpid()
 
 
@@ -193,18 +170,36 @@ def _tasks_of(uid: int) -> int:
     return count
 
 
-def _limits(policy: Policy, own_uid: bool) -> None:
-    """Runs in the kernel's process before exec; the limits pass on through bwrap and setpriv."""
-    os.setsid()  # its own process group: the launcher signals and sweeps exactly the kernel's processes
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: the kernel dies with its launcher
-    mb = 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (policy.memory_mb * mb, policy.memory_mb * mb))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (policy.file_mb * mb, policy.file_mb * mb))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+def command(policy: Policy, kernel: list[str], connection_file: Path, build: Path) -> tuple[list[str], bool]:
+    """The kernel's command line wrapped in the sandbox, and whether it runs as a uid of its own."""
+    own_uid = policy.bubblewrap and os.getuid() == 0
     # RLIMIT_NPROC counts every task of the kernel's user: the kernel's own uid runs nothing else;
     # another user's limit leaves room for what that user runs already. Root is never limited by it.
-    n = policy.processes + (0 if own_uid else _tasks_of(os.getuid()))
-    resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
+    processes = policy.processes + (0 if own_uid else _tasks_of(os.getuid()))
+    mb = 1024 * 1024
+    limits = ["prlimit", f"--as={policy.memory_mb * mb}", f"--fsize={policy.file_mb * mb}", "--core=0",
+              f"--nproc={processes}", "--"]
+    if not policy.bubblewrap:  # the grader decided whether bubblewrap works here (bubblewrap_works)
+        return [*limits, *kernel], False
+    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
+            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
+    for path in sorted({os.path.realpath(p) for p in policy.hide if os.path.isdir(p)}, key=len):
+        args += ["--tmpfs", path]
+    python = {sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parents[1])}
+    for path in sorted({os.path.realpath(p) for p in python if os.path.exists(p)}, key=len):
+        args += ["--ro-bind", path, path]
+    for path in (connection_file.parent, build):
+        args += ["--bind", str(path), str(path)]
+    for notebook in sorted(build.glob("*.ipynb")):  # the graded copy holds the hidden tests
+        args += ["--ro-bind", "/dev/null", str(notebook)]
+    # JPY_PARENT_PID means nothing in the kernel's own pid namespace (ipykernel would think its parent
+    # died); --die-with-parent does that job here.
+    args += ["--chdir", str(build), "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
+             "--unsetenv", "JPY_PARENT_PID"]
+    if own_uid:
+        uid = kernel_uid()
+        args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+    return [*limits, *args, "--", *kernel], own_uid
 
 
 def _kernels_under(root: int) -> list[int]:
@@ -231,55 +226,81 @@ def _kernels_under(root: int) -> list[int]:
     return found
 
 
-def _report(connection_file: Path, reason: str, detail: str = "") -> None:
-    """Leave why the kernel ended beside its connection file, for the grader to read."""
-    status = connection_file.with_name(connection_file.stem + ".status.json")
-    status.write_text(json.dumps({"reason": reason, "detail": detail}), encoding="utf-8")
+_ends: list[tuple[str, str]] = []
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    connection_file = Path(argv[0]).resolve()
-    policy = Policy.from_env()
-    build = Path.cwd()
-    cmd, own_uid = command(policy, connection_file, build)
-    if own_uid:
-        _lend(build, connection_file.parent, policy, kernel_uid())
-    child = subprocess.Popen(cmd, preexec_fn=lambda: _limits(policy, own_uid))
+def take_kernel_ends() -> list[tuple[str, str]]:
+    """(reason, detail) of kernels that ended early since the last call: notebook_time, crashed, exited."""
+    taken = list(_ends)
+    _ends.clear()
+    return taken
 
-    def sweep(signum: int) -> None:
+
+class SandboxProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, with the kernel's command wrapped by :func:`command`."""
+
+    _policy: Policy | None = None
+    _build: Path | None = None
+    _own_uid = False
+    _timer: threading.Timer | None = None
+    _ended = False
+
+    async def pre_launch(self, **kwargs):
+        kwargs = await super().pre_launch(**kwargs)
+        self._policy = Policy.from_env()
+        self._build = Path(kwargs.get("cwd") or os.getcwd()).resolve()
+        connection_file = Path(self.parent.connection_file).resolve()
+        kwargs["cmd"], self._own_uid = command(self._policy, kwargs["cmd"], connection_file, self._build)
+        if self._own_uid:
+            _lend(self._build, connection_file.parent, self._policy, kernel_uid())
+        return kwargs
+
+    async def launch_kernel(self, cmd, **kwargs):
+        info = await super().launch_kernel(cmd, **kwargs)
+        self._timer = threading.Timer(self._policy.notebook_seconds, self._time_up)
+        self._timer.daemon = True
+        self._timer.start()
+        return info
+
+    def _time_up(self) -> None:
+        self._end("notebook_time", str(self._policy.notebook_seconds))
+        self._kill_all()
+
+    def _end(self, reason: str, detail: str) -> None:
+        if not self._ended:
+            self._ended = True
+            _ends.append((reason, detail))
+
+    def _kill_all(self) -> None:
         try:
-            os.killpg(child.pid, signum)
-        except ProcessLookupError:
+            os.killpg(self.pgid, signal.SIGKILL)  # the kernel, all it started; bwrap takes its namespace down
+        except (OSError, TypeError):
             pass
 
-    def interrupt(signum: int) -> None:  # only the kernel: bwrap would end the sandbox on SIGINT
-        for pid in _kernels_under(child.pid):
-            try:
-                os.kill(pid, signum)
-            except ProcessLookupError:
-                pass
-
-    # jupyter_client signals the launcher's process group: pass that on to the kernel.
-    signal.signal(signal.SIGINT, lambda s, _frame: interrupt(s))
-    signal.signal(signal.SIGTERM, lambda s, _frame: sweep(s))
-    try:
-        code = child.wait(timeout=policy.notebook_seconds)
-        killed_by = -code if code < 0 else code - 128 if code > 128 and cmd[0] == "bwrap" else 0
-        if killed_by and killed_by not in (signal.SIGTERM, signal.SIGKILL):  # how jupyter_client ends kernels
-            _report(connection_file, "crashed", signal.Signals(killed_by).name)
-        elif code > 0 and not killed_by:
-            _report(connection_file, "exited", str(code))
+    async def poll(self):
+        code = await super().poll()
+        if code:  # ended by itself; jupyter_client ends kernels with SIGTERM or SIGKILL
+            signum = -code if code < 0 else code - 128 if code > 128 and self._policy.bubblewrap else 0
+            if signum and signum not in (signal.SIGTERM, signal.SIGKILL):
+                self._end("crashed", signal.Signals(signum).name)
+            elif not signum:
+                self._end("exited", str(code))
         return code
-    except subprocess.TimeoutExpired:
-        _report(connection_file, "notebook_time", str(policy.notebook_seconds))
-        return 124
-    finally:
-        sweep(signal.SIGKILL)  # whatever the kernel left running (a fork bomb's children)
-        child.wait()
-        if own_uid:
-            _lend(build, connection_file.parent, policy, os.getuid())
 
+    async def send_signal(self, signum: int) -> None:
+        if signum == signal.SIGINT and self._policy.bubblewrap and self.pid:  # bwrap would end the sandbox
+            for pid in _kernels_under(self.pid):
+                try:
+                    os.kill(pid, signum)
+                except ProcessLookupError:
+                    pass
+            return
+        await super().send_signal(signum)
 
-if __name__ == "__main__":
-    sys.exit(main())
+    async def cleanup(self, restart: bool = False) -> None:
+        if self._timer:
+            self._timer.cancel()
+        self._kill_all()  # whatever the kernel left running (a fork bomb's children)
+        if self._own_uid:
+            _lend(self._build, Path(self._policy.runtime_dir).resolve(), self._policy, os.getuid())
+        await super().cleanup(restart)
