@@ -238,7 +238,8 @@ def autograde(cohort: Cohort, assignment_ids: list[str], jobs: int | None = None
         log = cohort.path / "logs" / "autograde.log"
         log.parent.mkdir(exist_ok=True)
         started = time.monotonic()
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=get_context("spawn"),
+        # fork: the workers start with what this process has imported already (nbgrader and all).
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=get_context("fork"),
                                  initializer=_start_worker, initargs=(str(log), str(home()), sandboxed)) as pool:
             futures = {pool.submit(_grade_one, cohort.id, a, s, sandboxed): (a, s) for a, s in work}
             for i, fut in enumerate(as_completed(futures), 1):
