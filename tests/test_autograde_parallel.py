@@ -130,7 +130,7 @@ def test_an_interrupted_run_is_completed_by_the_next(home, how):
     outcomes = autograde(cohort, [A], jobs=2)
     assert {o.student: o.score for o in outcomes} == expected
     assert sum(o.status == "skipped" for o in outcomes) >= finished
-    time.sleep(0.5)  # kernels of the killed run die with their launchers
+    time.sleep(0.5)  # kernels of the killed run die with their grading processes (bwrap --die-with-parent)
     stray = [p for p in os.listdir("/proc") if p.isdigit() and os.path.exists(f"/proc/{p}")
              and os.stat(f"/proc/{p}").st_uid >= KERNEL_UID_BASE]
     assert stray == []

@@ -16,6 +16,7 @@ from conftest import REPO, need_executable
 
 from wagamama.autograde import autograde
 from wagamama.cases import Case, filled, place_collected
+from wagamama.cli import main
 from wagamama.cohort import create_cohort
 from wagamama.release import release
 from wagamama.roster import import_roster
@@ -100,7 +101,7 @@ def sample_submissions(cohort) -> dict[str, dict[str, bytes]]:
         "crash": files(m(top="import ctypes\nctypes.string_at(0)")),
         "memory-bomb": files(m(top="blocks = []\nwhile True:\n    blocks.append(bytearray(50 * 1024 * 1024))")),
         "fork-bomb": files(m(top="import os\nwhile True:\n    os.fork()")),
-        "output-flood": files(m(diary=diary + "\nfor i in range(300000):\n    print('ワガママ' * 250)")),
+        "output-flood": files(m(diary=diary + "\nfor i in range(400000):\n    print('ワガママ' * 250)")),
         "read-secrets": files(m(diary=diary + READ_SECRETS)),
         "write-outside": files(m(diary=diary + WRITE_OUTSIDE)),
         "corrupt-json": {NB: model_bytes[: len(model_bytes) // 2]},
@@ -257,9 +258,37 @@ def test_sandbox_leaves_nothing_running_and_gives_folders_back(graded):
     assert not list(Path("/tmp").glob("wagamama-kernels-*"))
 
 
-def test_a_second_run_regrades_only_what_failed(graded):
+def test_the_instructor_reads_a_summary_and_a_second_run_regrades_only_what_failed(graded, capsys):
     cohort, _, _, outcomes = graded
-    again = {o.student: o for o in autograde(cohort, [A], jobs=2)}
-    failed = {s for s, o in outcomes.items() if o.status == "failed"}
-    assert {s for s, o in again.items() if o.status != "skipped"} == failed
-    assert {s for s, o in again.items() if o.status == "failed"} == failed
+    failed = sorted(s for s, o in outcomes.items() if o.status == "failed")
+    assert main(["autograde", "bad", "--jobs", "2"]) == 1
+    out, err = capsys.readouterr()
+    assert f"変更なしで省略 {len(outcomes) - len(failed)} 件、失敗 {len(failed)} 件" in out, out
+    assert [line.split(":")[1].split("/")[0].strip() for line in out.splitlines() if line.startswith("  失敗:")] == failed
+    assert "  要確認: renamed / ex01_wagamama: ノートの名前が「ex01_wagamama (1).ipynb」でした。" in out
+    assert "採点中 [" in err and "件/分" in err and "残り約" in err
+    assert "Traceback" not in out + err and "ほかの受講者の採点は終わっています" in err
+
+
+def test_a_notebook_that_is_slow_everywhere_hits_the_notebook_limit(home):
+    """Every cell stays under the cell limit; the notebook as a whole does not."""
+    need_executable("bwrap")
+    cohort = create_cohort("slow", "wagamama-lab", "遅いノート")
+    cohort.meta["sandbox"] = {"cell_seconds": 4, "notebook_seconds": 5}
+    cohort.save()
+    release(cohort, [A])
+    (home / "roster.csv").write_text("id,氏名\nslow,遅い人\nquick,速い人\n", encoding="utf-8")
+    import_roster(cohort, home / "roster.csv")
+    nap = "import time\ntime.sleep(1.8)\n"
+    slow = model_with({
+        "diary": nap + model_diary(cohort),
+        "score": nap + "def score(entry):\n    return entry['ひんど'] * entry['つらさ']",
+        "rank": nap + "def rank(entries):\n    return sorted(entries, key=score, reverse=True)",
+        "top": nap + "top = rank(diary)[0]",
+    }, cohort)
+    place_collected(cohort, A, "slow", files(slow), "2026-05-01 10:00:00.000000 JST")
+    place_collected(cohort, A, "quick", files(model_with({}, cohort)), "2026-05-01 10:00:00.000000 JST")
+    outcomes = {o.student: o for o in autograde(cohort, [A], jobs=2)}
+    assert outcomes["slow"].status == "failed"
+    assert "ノート全体が 5 秒以内に終わらなかった" in outcomes["slow"].reason, outcomes["slow"].reason
+    assert (outcomes["quick"].status, outcomes["quick"].score) == ("needs_manual", MODEL)

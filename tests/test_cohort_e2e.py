@@ -1,6 +1,7 @@
 """A whole cohort with real nbgrader and its real filesystem exchange, driven through the CLI."""
 
 import csv
+import shutil
 
 import openpyxl
 
@@ -31,6 +32,9 @@ def test_whole_cohort(home, capsys, tmp_path):
     assert "配布済みのため" in cli(capsys, "release", "oyama-2026a", A)
     assert cli(capsys, "status", "oyama-2026a").count("未提出") == 3
 
+    out = cli(capsys, "doctor", "oyama-2026a")
+    assert "採点の隔離（oyama-2026a）: " in out and ("bubblewrap（" in out or not shutil.which("bwrap"))
+
     cohort = open_cohort("oyama-2026a")
     cases = load_cases(A)
     hand_in(cohort, A, "u01", cases["model"], home / "learners" / "u01")
@@ -40,7 +44,7 @@ def test_whole_cohort(home, capsys, tmp_path):
     out = cli(capsys, "collect", "oyama-2026a")
     assert "2 名分を回収しました（u01、u02）" in out
     out = cli(capsys, "autograde", "oyama-2026a", "--jobs", "2")
-    assert "手動採点待ち 2 件" in out and "失敗 0 件" in out
+    assert "手動採点待ち 2 件" in out and "失敗 0 件" in out and "採点中 [####################] 2/2 件" in out
     assert "変更なしで省略 2 件" in cli(capsys, "autograde", "oyama-2026a")
 
     status = cli(capsys, "status", "oyama-2026a")

@@ -41,7 +41,7 @@ POLICY_ENV = "WAGAMAMA_SANDBOX"
 KERNEL_NAME = PROVISIONER = "wagamama-sandbox"
 RUNTIME_PREFIX = "wagamama-kernels-"
 # When the grader runs as root, each kernel runs as its own unprivileged uid (no passwd entry):
-# base + the launcher's pid. RLIMIT_NPROC counts the tasks of a uid system-wide, so one kernel's
+# base + the grading process's pid (it runs one kernel at a time). RLIMIT_NPROC counts the tasks of a uid system-wide, so one kernel's
 # fork bomb must not use up the count of a kernel graded beside it.
 KERNEL_UID_BASE = 1_900_000_000
 
@@ -68,7 +68,7 @@ class Policy:
 
 
 class SandboxRefused(RuntimeError):
-    """The launcher was asked to lend a folder it must not touch."""
+    """The sandbox was asked to lend a folder it must not touch."""
 
 
 @functools.cache
@@ -85,7 +85,7 @@ def bubblewrap_works() -> bool:
 def isolation(policy: Policy | None = None) -> str:
     """What isolation grading uses on this machine, in Japanese (for `wagamama doctor`)."""
     policy = policy or Policy()
-    limits = (f"資源の制限（setrlimit: メモリ {policy.memory_mb} MB、プロセス {policy.processes}、"
+    limits = (f"資源の制限（prlimit: メモリ {policy.memory_mb} MB、プロセス {policy.processes}、"
               f"ノート1冊 {policy.notebook_seconds} 秒、セル1つ {policy.cell_seconds} 秒、出力 {policy.output_kb} KB）")
     if policy.bubblewrap and bubblewrap_works():
         who = "、カーネルごとに別の権限のないユーザーで実行" if os.getuid() == 0 else ""
