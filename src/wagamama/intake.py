@@ -57,10 +57,11 @@ def intake(cohort: Cohort, assignment: str, student: str) -> Intake:
 
     missing = [name for name in expected if not (folder / name).is_file()]
     others = [p for p in handed_in if p.name not in expected]
-    for name in expected:  # a copy made by an earlier run: say it again
-        copied_from = [p for p in others if name not in missing and p.read_bytes() == (folder / name).read_bytes()]
-        if copied_from:
-            found.flags.append(f"ノートの名前が「{copied_from[0].name}」でした。{name} として採点しました。")
+    renamed = "ノートの名前が「{}」でした。{} として採点しました。"
+    for name in [n for n in expected if n not in missing]:  # a copy an earlier run made: say it again
+        same = [p for p in others if p.read_bytes() == (folder / name).read_bytes()]
+        if same:
+            found.flags.append(renamed.format(same[0].name, name))
     for name in missing:
         stem = _key(Path(name).stem)
         alike = [p for p in others if _key(p.stem).startswith(stem)]
@@ -69,7 +70,7 @@ def intake(cohort: Cohort, assignment: str, student: str) -> Intake:
             chosen = candidates[0]
             shutil.copy2(chosen, folder / name)
             others.remove(chosen)
-            found.flags.append(f"ノートの名前が「{chosen.name}」でした。{name} として採点しました。")
+            found.flags.append(renamed.format(chosen.name, name))
         elif candidates:
             found.flags.append(f"{name} がなく、候補が複数あります（{'、'.join(p.name for p in candidates)}）。")
     present = [name for name in expected if (folder / name).is_file()]
