@@ -8,6 +8,7 @@ the control learner's grades must not have changed and nothing of the sandbox ma
 
 import json
 import os
+import socket
 from pathlib import Path
 
 import nbformat
@@ -38,6 +39,12 @@ for path in ["../../../gradebook.db", "../../../source/ex01_wagamama/ex01_wagama
     except OSError as exc:
         print("BLOCKED", path, type(exc).__name__)
 print("LISTING", sorted(glob.glob("../../../*")), sorted(glob.glob("../../*")))
+import socket
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=2).close()
+    print("NETWORK reached the grader's port")
+except OSError as exc:
+    print("NONET", type(exc).__name__)
 '''
 
 WRITE_OUTSIDE = '''
@@ -73,8 +80,8 @@ def files(nb, name=NB) -> dict[str, bytes]:
     return {name: nbformat.writes(nb).encode("utf-8")}
 
 
-def sample_submissions(cohort) -> dict[str, dict[str, bytes]]:
-    """learner id → the files of the submission folder."""
+def sample_submissions(cohort, port: int) -> dict[str, dict[str, bytes]]:
+    """learner id → the files of the submission folder (``port``: one the grader listens on)."""
     diary = model_diary(cohort)
     m = lambda **answers: model_with(answers, cohort)  # noqa: E731
 
@@ -102,7 +109,7 @@ def sample_submissions(cohort) -> dict[str, dict[str, bytes]]:
         "memory-bomb": files(m(top="blocks = []\nwhile True:\n    blocks.append(bytearray(50 * 1024 * 1024))")),
         "fork-bomb": files(m(top="import os\nwhile True:\n    os.fork()")),
         "output-flood": files(m(diary=diary + "\nfor i in range(400000):\n    print('ワガママ' * 250)")),
-        "read-secrets": files(m(diary=diary + READ_SECRETS)),
+        "read-secrets": files(m(diary=diary + READ_SECRETS.replace("{port}", str(port)))),
         "write-outside": files(m(diary=diary + WRITE_OUTSIDE)),
         "corrupt-json": {NB: model_bytes[: len(model_bytes) // 2]},
         "empty-file": {NB: b""},
@@ -176,7 +183,8 @@ def graded(tmp_path_factory):
         cohort.meta["sandbox"] = LIMITS
         cohort.save()
         release(cohort, [A])
-        samples = sample_submissions(cohort)
+        listener = socket.create_server(("127.0.0.1", 0))  # learner code must not reach it
+        samples = sample_submissions(cohort, listener.getsockname()[1])
         roster = home / "roster.csv"
         roster.write_text("id,氏名\ncontrol,見本\n" + "".join(f"{s},{s}\n" for s in samples), encoding="utf-8")
         import_roster(cohort, roster)
@@ -187,6 +195,7 @@ def graded(tmp_path_factory):
         for student, contents in samples.items():
             place_collected(cohort, A, student, contents, "2026-05-01 11:00:00.000000 JST")
         outcomes = {o.student: o for o in autograde(cohort, [A], jobs=2)}
+        listener.close()
         yield cohort, first, control_before, outcomes
 
 
@@ -224,6 +233,7 @@ def test_nothing_outside_the_submission_was_read_or_written(graded):
         assert line.startswith("BLOCKED"), line
     assert "BLOCKED ex01_wagamama.ipynb" in out, "the graded copy (with the hidden tests) must not be readable"
     assert "LISTING [] []" in out and "HIDDEN" not in out and "SQLITE" not in out, out
+    assert "NONET" in out and "NETWORK" not in out, out
 
     out = output_of(cohort, "write-outside", "diary")
     assert "WROTE" not in out and out.count("BLOCKED") == 5, out
