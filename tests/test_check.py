@@ -123,3 +123,19 @@ def test_records_pass(capsys):
 def test_records_fail_with_the_reason(records, message):
     with pytest.raises(Incorrect, match=message):
         expect_records(records, FIELDS, "日記", min_count=3, distinct=("日付", 3))
+
+
+def test_a_failed_check_shows_only_its_message_in_jupyter(tmp_path):
+    """No red traceback into check.py: the learner reads the Japanese message, nbgrader still sees an error."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from wagamama.check import expect_call\ndef score(e):\n    return e['ひんど'] + e['つらさ']\n"
+        "expect_call(score, {'ひんど': 3, 'つらさ': 4}, expected=12, mistakes={7: 'かけ算の記号は * です。'})")])
+    NotebookClient(nb, timeout=30, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (error,) = [o for o in nb.cells[0].outputs if o.output_type == "error"]
+    assert error.ename == "Incorrect"
+    assert error.traceback[0].startswith("❌ score(") and "💡 ヒント: かけ算の記号は * です。" in error.traceback
+    assert not any("check.py" in line or "Traceback" in line for line in error.traceback)

@@ -20,11 +20,20 @@ from collections.abc import Callable, Mapping
 __all__ = ["NotAttempted", "Incorrect", "expect", "expect_call", "expect_records", "answered", "explain", "normalize"]
 
 
-class NotAttempted(AssertionError):
+class _Feedback(AssertionError):
+    """A check's verdict. IPython shows only the Japanese message, not a traceback into check.py
+    (``_render_traceback_`` is IPython's hook for that); nbgrader still sees an error, so the cell
+    scores no points."""
+
+    def _render_traceback_(self) -> list[str]:
+        return str(self).splitlines()
+
+
+class NotAttempted(_Feedback):
     """The starter code is untouched: nothing to grade yet."""
 
 
-class Incorrect(AssertionError):
+class Incorrect(_Feedback):
     """An answer is there, and it is not right yet."""
 
 
