@@ -1,5 +1,7 @@
 """The learner-side self-checks: what they print, what they raise, what they never reveal."""
 
+import re
+
 import pytest
 
 from wagamama.check import Incorrect, NotAttempted, expect, expect_call, expect_records, normalize
@@ -139,3 +141,55 @@ def test_a_failed_check_shows_only_its_message_in_jupyter(tmp_path):
     assert error.ename == "Incorrect"
     assert error.traceback[0].startswith("❌ score(") and "💡 ヒント: かけ算の記号は * です。" in error.traceback
     assert not any("check.py" in line or "Traceback" in line for line in error.traceback)
+
+
+def test_expect_texts_counts_and_refuses_copies(capsys):
+    from wagamama.check import expect_texts
+
+    five = ["迎えの時間を忘れる", "週ごとに時間が変わる", "連絡が紙で来る", "紙をなくす", "置き場所が決まっていない"]
+    expect_texts(five, "なぜ", count=5)
+    assert "⭕" in capsys.readouterr().out
+    with pytest.raises(NotAttempted):
+        expect_texts([], "なぜ", count=5)
+    with pytest.raises(Incorrect, match="5 個必要ですが、いまは 4 個"):
+        expect_texts(five[:4], "なぜ", count=5)
+    with pytest.raises(Incorrect, match="同じ文が2回以上"):
+        expect_texts(five[:4] + [" 紙をなくす "], "なぜ", count=5)
+    with pytest.raises(Incorrect, match="3つ目が文字列ではありません"):
+        expect_texts(five[:2] + [3] + five[3:], "なぜ", count=5)
+
+
+@pytest.mark.parametrize("text", ["共働きの親は、習い事の迎えのときに、時間が毎週ちがうことで困っている。",
+                                  "共働きの親は、迎えのときに、時間が分からないことで困っています"])
+def test_expect_statement_accepts_the_three_parts(text, capsys):
+    from wagamama.check import expect_statement
+
+    expect_statement(text)
+    assert "⭕" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("共働きの親は、迎えの時間が分からない。", "困っている。"),
+    ("共働きの親が迎えのときに時間で困っている。", "「は、」で区切ります"),
+    ("共働きの親は、迎えの時間が毎週ちがうことで困っている。", "のときに、"),
+    ("〇〇な人は、〇〇のときに、〇〇で困っている。", "〇〇 のところを"),
+])
+def test_expect_statement_names_the_missing_part(text, hint):
+    from wagamama.check import expect_statement
+
+    with pytest.raises(Incorrect, match=re.escape(hint)):
+        expect_statement(text)
+
+
+def test_expect_hmw():
+    from wagamama.check import expect_hmw
+
+    expect_hmw("どうすれば、共働きの親が迎えの時間を前の日に知ることができるか。")
+    with pytest.raises(Incorrect, match="「どうすれば」で始まっていません"):
+        expect_hmw("迎えの時間を忘れないようにしたい。")
+    with pytest.raises(Incorrect, match="解決策（アプリ）"):
+        expect_hmw("どうすれば迎えの時間を知らせるアプリを作れるか")
+    with pytest.raises(Incorrect, match="問いの形で終わっていません"):
+        expect_hmw("どうすれば迎えの時間を前の日に知ることができる")
+    with pytest.raises(Incorrect, match="文字列が必要"):
+        expect_hmw(["どうすれば"])

@@ -13,11 +13,13 @@ means no points); a learner without nbgrader gets the same feedback. Three outco
 from __future__ import annotations
 
 import math
+import re
 import traceback
 import unicodedata
 from collections.abc import Callable, Mapping
 
-__all__ = ["NotAttempted", "Incorrect", "expect", "expect_call", "expect_records", "answered", "explain", "normalize"]
+__all__ = ["NotAttempted", "Incorrect", "expect", "expect_call", "expect_records", "expect_texts", "expect_statement",
+           "expect_hmw", "answered", "explain", "normalize"]
 
 
 class _Feedback(AssertionError):
@@ -245,3 +247,74 @@ def expect_records(records, fields: Mapping[str, object], name: str = "記録", 
             raise _fail(name, f"「{key}」が {count} 種類以上必要ですが、いまは {len(values)} 種類です。",
                         "同じ日だけでなく、ちがう日のことも書きましょう。")
     _ok(f"{name}（{len(records)} 件）")
+
+
+def _text(value, name: str) -> str:
+    """The learner's sentence, normalised; a clear message when it is not a string."""
+    answered(value, name)
+    if not isinstance(value, str):
+        raise _fail(name, f"文字列が必要ですが、{type_name(value)} {_show(value)} が入っています。文は \" \" で囲みます。", None)
+    text = normalize(value)
+    if "〇" in text or "○" in text:
+        raise _fail(name, "「〇〇」が残っています。", "〇〇 のところを、あなたの言葉に書きかえます。")
+    return text
+
+
+def expect_texts(values, name: str = "答え", *, count: int, min_length: int = 4) -> None:
+    """A list of ``count`` different sentences (such as the five answers to なぜ？)."""
+    __tracebackhide__ = True
+    answered(values, name)
+    if not isinstance(values, (list, tuple)):
+        raise _fail(name, f"リストが必要ですが、{type_name(values)} が入っています。[ ] で囲み、文をコンマで区切ります。", None)
+    problems = [f"{i}つ目が文字列ではありません（{_show(v)}）。\" \" で囲みます。"
+                for i, v in enumerate(values, 1) if not isinstance(v, str)]
+    problems += [f"{i}つ目が短すぎます（{_show(v)}）。" for i, v in enumerate(values, 1)
+                 if isinstance(v, str) and len(normalize(v)) < min_length]
+    if problems:
+        raise _fail(name, "\n  ".join(problems), None)
+    if len(values) != count:
+        raise _fail(name, f"{count} 個必要ですが、いまは {len(values)} 個です。", "「なぜ？」の答えに、もう一度「なぜ？」と聞いてみます。")
+    seen = [normalize(v) for v in values]
+    twice = sorted({v for v in seen if seen.count(v) > 1})
+    if twice:
+        raise _fail(name, f"同じ文が2回以上あります（{_show(twice[0])}）。", "前の答えを写さずに、一歩おくの理由を書きます。")
+    _ok(f"{name}（{count} 個）")
+
+
+STATEMENT = re.compile(r"(?P<dare>.+?)は、(?P<itsu>.+?)(?:のとき|とき)に?、(?P<nani>.+?)で困って(?:いる|います)。?")
+
+
+def expect_statement(value, name: str = "問題文") -> None:
+    """「〇〇な人は、〇〇のときに、〇〇で困っている」: three parts, in this order, each written in."""
+    __tracebackhide__ = True
+    text = _text(value, name)
+    if STATEMENT.fullmatch(text):
+        _ok(name)
+        return
+    if "困って" not in text:
+        hint = "文の終わりを「〇〇で困っている。」にします。"
+    elif "は、" not in text:
+        hint = "最初に「だれ」を書き、「は、」で区切ります（例: 共働きの親は、）。"
+    elif "とき" not in text:
+        hint = "「いつ」を「〇〇のときに、」の形で入れます（例: 習い事の迎えのときに、）。"
+    else:
+        hint = "「〇〇な人は、〇〇のときに、〇〇で困っている。」の順に、読点（、）で区切ります。"
+    raise _fail(name, "「だれは、いつのときに、なにで困っている」の形になっていません。", hint)
+
+
+SOLUTION_WORDS = ("アプリ", "システム", "サイト", "ホームページ", "LINE", "ライン", "AI", "ロボット", "ソフト")
+
+
+def expect_hmw(value, name: str = "問い") -> None:
+    """「どうすれば〜できるか」: starts with どうすれば, asks (か), and names no solution yet."""
+    __tracebackhide__ = True
+    text = _text(value, name)
+    if not text.startswith("どうすれば"):
+        raise _fail(name, "「どうすれば」で始まっていません。", "「どうすれば〜できるか」と、問いの形にします。")
+    if not re.search(r"か[。？?]?$", text):
+        raise _fail(name, "問いの形で終わっていません。", "文の終わりを「〜できるか。」にします。")
+    named = [w for w in SOLUTION_WORDS if w.casefold() in text.casefold()]
+    if named:
+        raise _fail(name, f"解決策（{named[0]}）が入っています。",
+                    "ここでは、まだ解決策の名前は入れません。だれが、何をできるようになればよいかを書きます。")
+    _ok(name)

@@ -24,21 +24,28 @@ from .roster import import_roster
 from .status import render, status
 
 COHORT = "demo-sakura"
-# id, 氏名, ふりがな, the case they hand in (None: not handed in), rubric level for the written answer
+# id, 氏名, ふりがな, rubric level for the written answers (None: left for the instructor)
 LEARNERS = [
-    ("u001", "山田 花子", "やまだ はなこ", "model", 3),
-    ("u002", "佐藤 美咲", "さとう みさき", "score_addition", 2),
-    ("u003", "鈴木 洋子", "すずき ようこ", "rank_ascending", 3),
-    ("u004", "高橋 さくら", "たかはし さくら", "top_second", 2),
-    ("u005", "田中 由美", "たなか ゆみ", "blank", 0),
-    ("u006", "伊藤 恵", "いとう めぐみ", None, None),
-    ("u007", "渡辺 真理", "わたなべ まり", "diary_fullwidth_string", None),
+    ("u001", "山田 花子", "やまだ はなこ", 3),
+    ("u002", "佐藤 美咲", "さとう みさき", 2),
+    ("u003", "鈴木 洋子", "すずき ようこ", 3),
+    ("u004", "高橋 さくら", "たかはし さくら", 2),
+    ("u005", "田中 由美", "たなか ゆみ", 0),
+    ("u006", "伊藤 恵", "いとう めぐみ", None),
+    ("u007", "渡辺 真理", "わたなべ まり", None),
 ]
+# assignment → learner → the case (grading/cases/) they hand in; a learner not named hands nothing in
+HANDED_IN = {
+    "ex01_wagamama": {"u001": "model", "u002": "score_addition", "u003": "rank_ascending", "u004": "top_second",
+                      "u005": "blank", "u007": "diary_fullwidth_string"},
+    "ex03_mondai": {"u001": "model", "u002": "bun_no_commas", "u003": "toi_with_app", "u004": "naze_four",
+                    "u005": "blank", "u007": "mondai_placeholder"},
+}
 
 
 def _write_roster(path: Path) -> Path:
     lines = ["受講者ID,氏名,ふりがな,メールアドレス"]
-    lines += [f"{i},{name},{kana},{i}@example.jp" for i, name, kana, _, _ in LEARNERS]
+    lines += [f"{i},{name},{kana},{i}@example.jp" for i, name, kana, _ in LEARNERS]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp932"))
     return path
@@ -65,9 +72,8 @@ def run_demo(jobs: int | None = None) -> None:
 
     for a in cohort.assignments:
         cases = load_cases(a)
-        for sid, _name, _, case, _ in LEARNERS:
-            if case is not None:
-                hand_in(cohort, a, sid, cases[case], work / "learners" / sid)
+        for sid, case in HANDED_IN.get(a, {}).items():
+            hand_in(cohort, a, sid, cases[case], work / "learners" / sid)
     _step("受講者が課題を受け取り、答えを書いて提出しました", t0)
 
     collect(cohort, cohort.assignments)
@@ -77,8 +83,8 @@ def run_demo(jobs: int | None = None) -> None:
 
     with cohort.gradebook() as gb:
         for a in cohort.assignments:
-            for sid, _, _, case, level in LEARNERS:
-                if case is None or level is None:
+            for sid, _, _, level in LEARNERS:
+                if sid not in HANDED_IN.get(a, {}) or level is None:
                     continue
                 for nb in gb.find_submission(a, sid).notebooks:
                     for grade in nb.grades:
@@ -90,7 +96,7 @@ def run_demo(jobs: int | None = None) -> None:
 
     feedback(cohort, cohort.assignments)
     returned = [learner.fetch_feedback(cohort, a, sid, work / "learners" / sid)
-                for a in cohort.assignments for sid, _, _, case, _ in LEARNERS if case]
+                for a in cohort.assignments for sid in HANDED_IN.get(a, {})]
     _step(f"フィードバックを返しました（受講者 {sum(bool(x) for x in returned)} 名が受け取りました）", t0)
 
     csv_path = export(cohort, "csv")
