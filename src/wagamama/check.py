@@ -205,11 +205,14 @@ def expect_call(func: Callable, *args, expected, name: str | None = None, hint: 
 
 
 def expect_records(records, fields: Mapping[str, object], name: str = "記録", *, min_count: int = 1,
-                   distinct: tuple[str, int] | None = None) -> None:
+                   distinct: tuple[str, int] | None = None, count_hint: str | None = None,
+                   distinct_hint: str | None = None) -> None:
     """Check the form of a list of dicts, such as diary entries: counts, required fields, value ranges.
 
     ``fields`` maps each required key to ``str`` (a non-empty string) or ``(int, low, high)``.
-    ``distinct=("日付", 3)`` asks for at least 3 different values of 日付. Judgement is left to people.
+    ``distinct=("日付", 3)`` asks for at least 3 different values of 日付. ``count_hint`` and
+    ``distinct_hint`` say what to do when there are too few records or too few different values.
+    Judgement is left to people.
     """
     __tracebackhide__ = True
     answered(records, name)
@@ -239,13 +242,14 @@ def expect_records(records, fields: Mapping[str, object], name: str = "記録", 
         shown = problems[:5] + ([f"ほかに {len(problems) - 5} か所あります。"] if len(problems) > 5 else [])
         raise _fail(name, "形が整っていないところがあります。\n  " + "\n  ".join(shown), None)
     if len(records) < min_count:
-        raise _fail(name, f"{min_count} 件以上必要ですが、いまは {len(records)} 件です。", "思い出せないときは、朝から夜までの1日をたどってみましょう。")
+        raise _fail(name, f"{min_count} 件以上必要ですが、いまは {len(records)} 件です。",
+                    count_hint or f"あと {min_count - len(records)} 件、書き足します。")
     if distinct:
         key, count = distinct
         values = {normalize(r.get(key)) for r in records}
         if len(values) < count:
             raise _fail(name, f"「{key}」が {count} 種類以上必要ですが、いまは {len(values)} 種類です。",
-                        "同じ日だけでなく、ちがう日のことも書きましょう。")
+                        distinct_hint or f"「{key}」がほかとちがうものを足します。")
     _ok(f"{name}（{len(records)} 件）")
 
 
