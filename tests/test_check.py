@@ -193,3 +193,48 @@ def test_expect_hmw():
         expect_hmw("どうすれば迎えの時間を前の日に知ることができる")
     with pytest.raises(Incorrect, match="文字列が必要"):
         expect_hmw(["どうすれば"])
+
+
+def test_explain_points_at_the_learners_line_and_names_the_real_mistake(tmp_path):
+    from wagamama.check import explain
+
+    def score(entry):
+        return entry[ひんど]  # noqa: F821 — the learner forgot the quotes
+
+    with pytest.raises(NameError) as info:
+        score({"ひんど": 3})
+    assert '" " で囲みます（例: entry["ひんど"]）' in explain(info.value)
+
+    def rank(entries):
+        return sorted(entries, key=score())  # noqa: F821
+
+    with pytest.raises(TypeError) as info:
+        rank([])
+    assert "かっこをつけずに名前だけ" in explain(info.value)
+
+    def yomu(path):
+        return open(path, encoding="utf-8").read()
+
+    with pytest.raises(FileNotFoundError) as info:
+        yomu(tmp_path / "nai.json")
+    text = explain(info.value)
+    assert "nai.json がありません" in text and "関数 yomu の中" in text and "return open(path" in text
+
+
+def test_a_check_says_when_the_answer_cell_above_failed(tmp_path):
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = ["from wagamama.check import expect\nkaisu = None", "kaisu = ８", "expect(kaisu, 8, '回数 kaisu')"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=30, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (error,) = [o for o in nb.cells[2].outputs if o.output_type == "error"]
+    assert error.traceback[0].startswith("⚠️ すぐ上のセルがエラーで止まっています")
+    assert "まだ解答が書かれていません" in error.traceback[1]
+
+
+def test_a_fullwidth_digit_is_shown_as_typed():
+    rec = {"日付": "5月1日", "場面": "買い物", "困りごと": "店が遠い", "ひんど": "３", "つらさ": 2}
+    with pytest.raises(Incorrect, match="文字列 '３' です。全角の数字になっています。"):
+        expect_records([rec], {"ひんど": (int, 1, 5), "つらさ": (int, 1, 5)}, "日記")

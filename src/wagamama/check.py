@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import traceback
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -84,11 +85,29 @@ def _ok(name: str) -> None:
     print(f"⭕ 正解です: {name}")
 
 
+ABOVE_FAILED = ("⚠️ すぐ上のセルがエラーで止まっています。先にそのエラーを直し、上のセルをもう一度実行してから、"
+                "このチェックを実行します。")
+
+
+def _above_failed() -> bool:
+    """True when the cell run just before this check ended in an error (in Jupyter)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "last_execution_succeeded", True) is False
+
+
+def _with_context(text: str) -> str:
+    return f"{ABOVE_FAILED}\n{text}" if _above_failed() else text
+
+
 def _fail(name: str, what: str, hint: str | None) -> Incorrect:
     text = f"❌ {name}: {what}"
     if hint:
         text += f"\n💡 ヒント: {hint}"
-    return Incorrect(text)
+    return Incorrect(_with_context(text))
 
 
 def _is_starter(value) -> bool:
@@ -99,7 +118,7 @@ def answered(value, name: str = "答え") -> None:
     """Raise NotAttempted when ``value`` is still a starter (None, ..., empty)."""
     __tracebackhide__ = True
     if _is_starter(value):
-        raise NotAttempted(f"✏️ まだ解答が書かれていません: {name}。答えを書いてから、もう一度このセルを実行します。")
+        raise NotAttempted(_with_context(f"✏️ まだ解答が書かれていません: {name}。答えを書いてから、もう一度このセルを実行します。"))
 
 
 def _type_problem(actual, expected) -> str | None:
@@ -162,26 +181,46 @@ def expect(actual, expected, name: str = "答え", *, hint: str | None = None, h
     raise _fail(name, what, hint)
 
 
+def _learner_frames(exc: BaseException) -> list[traceback.FrameSummary]:
+    """The frames of the learner's own code: not this module, not Python's or a library's."""
+    libraries = (sys.prefix, sys.base_prefix, sys.exec_prefix)
+    return [f for f in traceback.extract_tb(exc.__traceback__)
+            if f.filename != __file__ and not f.filename.startswith(libraries) and "site-packages" not in f.filename]
+
+
 def explain(exc: BaseException) -> str:
     """One or two Japanese sentences on an exception from the learner's code: what happened, where to look."""
     where = ""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    frames = _learner_frames(exc)
     if frames:
         f = frames[-1]
         place = f"関数 {f.name} の中" if f.name != "<module>" else "セルの中"
         where = f"（{place}、{f.lineno} 行目: {(f.line or '').strip()}）"
     kind = type(exc).__name__
-    detail = {
-        "NameError": f"名前が見つかりません（{exc}）。つづりを確かめ、その名前を作るセルを先に実行してください。",
-        "TypeError": f"データの種類が合わない使い方をしています（{exc}）。文字列と数値をまぜていないか確かめてください。",
-        "KeyError": f"辞書にキー {exc} がありません。キーの名前と、全角・半角を確かめてください。",
-        "IndexError": "リストの範囲の外の番号を使っています。番号は 0 から始まります。",
-        "ZeroDivisionError": "0 で割り算をしています。",
-        "ValueError": f"値の形が合いません（{exc}）。",
-        "AttributeError": f"その値には、その機能がありません（{exc}）。名前のつづりを確かめてください。",
-        "RecursionError": "関数が自分自身を呼び続けて止まらなくなりました。",
-        "SyntaxError": "書き方の決まりに合わない行があります。かっこや引用符の閉じ忘れを確かめてください。",
-    }.get(kind, f"エラー {kind} が起きました（{exc}）。")
+    text = str(exc)
+    if kind == "NameError" and not getattr(exc, "name", "x").isascii():
+        detail = f"名前 {exc.name} が見つかりません。ことばのつもりなら \" \" で囲みます（例: entry[\"{exc.name}\"]）。"
+    elif kind == "TypeError" and "positional argument" in text:
+        detail = (f"関数に渡す値の数が合いません（{text}）。key= のように関数を渡すときは、"
+                  "かっこをつけずに名前だけを書きます（例: key=score）。")
+    elif kind == "TypeError" and ("str" in text and ("int" in text or "float" in text)):
+        detail = f"文字列と数をまぜて計算しています（{text}）。数は \" \" で囲まずに書きます。"
+    elif kind == "FileNotFoundError":
+        detail = f"ファイル {exc.filename} がありません。Path(path).exists() で、先にあるかを確かめます。"
+    elif kind == "JSONDecodeError":
+        detail = "ファイルが壊れていて、JSON として読めません。try: と except json.JSONDecodeError: ではさみます。"
+    else:
+        detail = {
+            "NameError": f"名前が見つかりません（{text}）。つづりを確かめ、その名前を作るセルを先に実行してください。",
+            "TypeError": f"値の種類に合わない使い方をしています（{text}）。",
+            "KeyError": f"辞書にキー {text} がありません。キーの名前と、全角・半角を確かめてください。",
+            "IndexError": "リストの範囲の外の番号を使っています。番号は 0 から始まります。",
+            "ZeroDivisionError": "0 で割り算をしています。",
+            "ValueError": f"値の形が合いません（{text}）。",
+            "AttributeError": f"その値には、その機能がありません（{text}）。名前のつづりを確かめてください。",
+            "RecursionError": "関数が自分自身を呼び続けて止まらなくなりました。",
+            "SyntaxError": "書き方の決まりに合わない行があります。かっこや引用符の閉じ忘れを確かめてください。",
+        }.get(kind, f"エラー {kind} が起きました（{text}）。")
     return detail + where
 
 
@@ -196,7 +235,8 @@ def expect_call(func: Callable, *args, expected, name: str | None = None, hint: 
     try:
         actual = func(*args)
     except NotImplementedError:
-        raise NotAttempted(f"✏️ まだ解答が書かれていません: {fname}。raise NotImplementedError の行を消して、答えを書きます。") from None
+        raise NotAttempted(_with_context(
+            f"✏️ まだ解答が書かれていません: {fname}。raise NotImplementedError の行を消して、答えを書きます。")) from None
     except Exception as exc:
         raise _fail(name, "関数の中でエラーが起きました。" + explain(exc), hint) from None
     if actual is None and expected is not None:
@@ -223,6 +263,7 @@ def expect_records(records, fields: Mapping[str, object], name: str = "記録", 
         if not isinstance(rec, dict):
             problems.append(f"{i}件目が辞書ではありません（{type_name(rec)}）。{{ }} で囲みます。")
             continue
+        typed = {normalize(k): v for k, v in rec.items()}  # as the learner typed the values
         rec = normalize(rec)
         for key, rule in fields.items():
             if key not in rec:
@@ -235,7 +276,8 @@ def expect_records(records, fields: Mapping[str, object], name: str = "記録", 
             else:
                 _, low, high = rule
                 if isinstance(value, str) and value.isdigit():
-                    problems.append(f"{i}件目の「{key}」が文字列 {_show(value)} です。数値は引用符で囲まずに書きます。")
+                    wide = "全角の数字になっています。" if typed[key] != value else ""
+                    problems.append(f"{i}件目の「{key}」が文字列 {_show(typed[key])} です。{wide}数値は引用符で囲まずに、半角で書きます。")
                 elif not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                     problems.append(f"{i}件目の「{key}」は {low}〜{high} の整数で書きます（いまは {_show(value)}）。")
     if problems:
