@@ -76,6 +76,8 @@ def test_japanese_ui_and_no_news_by_default(lab):
     assert locale["schema"]["properties"]["locale"]["default"] == "ja_JP"
     news = api(lab, "/lab/api/settings/@jupyterlab/apputils-extension:notification")
     assert news["schema"]["properties"]["fetchNews"]["default"] == "false"
+    tracker = api(lab, "/lab/api/settings/@jupyterlab/notebook-extension:tracker")
+    assert tracker["schema"]["properties"]["codeCellConfig"]["default"]["lineNumbers"] is True
     packs = api(lab, "/lab/api/translations")
     assert "ja_JP" in packs["data"]
 

@@ -24,11 +24,13 @@ COHORT = "demo"
 UI_OVERRIDES = {
     "@jupyterlab/translation-extension:plugin": {"locale": "ja_JP"},
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    # Check feedback says "3 行目": show line numbers (JupyterLab 4 hides them by default).
+    "@jupyterlab/notebook-extension:tracker": {"codeCellConfig": {"lineNumbers": True}},
 }
 
 
 def write_ui_overrides(prefix: Path = Path(sys.prefix)) -> Path:
-    """Japanese menus by default and no news fetching, for every JupyterLab run from this environment."""
+    """Japanese menus, no news fetching and line numbers by default, for every JupyterLab run from this environment."""
     path = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
