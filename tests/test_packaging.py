@@ -33,6 +33,7 @@ def test_programs_are_data_and_point_at_real_content():
     for kind in ("lessons", "assignments"):
         for entry in data[kind].values():
             assert (REPO / entry["path"]).exists(), entry["path"]
+            assert all((REPO / d).is_dir() and d.startswith("curriculum/data/") for d in entry.get("data", [])), entry
     programs = load_programs()
     assert set(programs) == {"wagamama-lab", "oneday", "kyoryokutai", "sip"}
     for p in programs.values():

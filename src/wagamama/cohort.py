@@ -15,7 +15,7 @@ from string import Template
 
 from .errors import WagamamaError
 from .locations import cohorts_dir, content_root, exchange_dir
-from .programs import get_program
+from .programs import assignment_data, get_program
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 META = "cohort.json"
@@ -148,6 +148,10 @@ def create_cohort(
                 path / "source" / a,
                 ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
             )
+            # Shared data the notebooks read goes along: nbgrader releases it and the grader copies it
+            # beside each submission (the sandbox cannot see the repository).
+            for folder in assignment_data(a):
+                shutil.copytree(content_root() / folder, path / "source" / a / "data" / Path(folder).name)
         template = Template((content_root() / "grading" / "nbgrader_config.template.py").read_text(encoding="utf-8"))
         (path / "nbgrader_config.py").write_text(
             template.substitute(

@@ -52,6 +52,11 @@ def assignment_title(assignment_id: str) -> str:
     return catalog()["assignments"].get(assignment_id, {}).get("title", assignment_id)
 
 
+def assignment_data(assignment_id: str) -> list[str]:
+    """Folders of shared data (under the repository) that the assignment's notebooks read, as ``data/<name>``."""
+    return list(catalog()["assignments"].get(assignment_id, {}).get("data", []))
+
+
 def load_programs() -> dict[str, Program]:
     data = catalog()
     programs = {}
