@@ -12,14 +12,13 @@ import time
 
 import nbformat
 import pytest
-from conftest import REPO
+from conftest import REPO, sandbox_leftovers
 
 from wagamama.autograde import RECORD, autograde
 from wagamama.cases import filled, load_cases, place_collected
 from wagamama.cohort import create_cohort
 from wagamama.release import release
 from wagamama.roster import import_roster
-from wagamama.sandbox import KERNEL_UID_BASE
 
 A = "ex01_wagamama"
 NB = f"{A}.ipynb"
@@ -131,9 +130,7 @@ def test_an_interrupted_run_is_completed_by_the_next(home, how):
     assert {o.student: o.score for o in outcomes} == expected
     assert sum(o.status == "skipped" for o in outcomes) >= finished
     time.sleep(0.5)  # kernels of the killed run die with their grading processes (bwrap --die-with-parent)
-    stray = [p for p in os.listdir("/proc") if p.isdigit() and os.path.exists(f"/proc/{p}")
-             and os.stat(f"/proc/{p}").st_uid >= KERNEL_UID_BASE]
-    assert stray == []
+    assert sandbox_leftovers(cohort.path) == []
 
 
 def test_postgresql_gradebook(home, postgres):

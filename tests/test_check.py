@@ -46,7 +46,7 @@ def test_type_mismatch_is_named_in_plain_japanese():
 
 
 def test_wrong_answer_shows_expected_only_when_visible():
-    with pytest.raises(Incorrect, match="期待される答え: 12"):
+    with pytest.raises(Incorrect, match="正しい答え: 12"):
         expect(7, 12)
     with pytest.raises(Incorrect) as info:
         expect(7, 4242, hidden=True)

@@ -175,7 +175,9 @@ def expect(actual, expected, name: str = "答え", *, hint: str | None = None, h
         hint = hint or _mistake(a, e)
     if problem:
         raise _fail(name, problem, hint)
-    what = "答えがちがいます。" if hidden else f"答えがちがいます。期待される答え: {_show(expected)}、あなたの答え: {_show(actual)}。"
+    if isinstance(expected, bool) and isinstance(actual, bool):  # a yes/no check: the hint says what to do
+        raise _fail(name, "まだそうなっていません。", hint)
+    what = "答えがちがいます。" if hidden else f"答えがちがいます。正しい答え: {_show(expected)}、あなたの答え: {_show(actual)}。"
     if hidden:
         what += "（見えないテスト用の別のデータで確かめました）"
     raise _fail(name, what, hint)
@@ -319,7 +321,9 @@ def expect_texts(values, name: str = "答え", *, count: int, min_length: int = 
     if problems:
         raise _fail(name, "\n  ".join(problems), None)
     if len(values) != count:
-        raise _fail(name, f"{count} 個必要ですが、いまは {len(values)} 個です。", "「なぜ？」の答えに、もう一度「なぜ？」と聞いてみます。")
+        fewer = ("数えたら足りているときは、コンマ（,）が抜けて、2つの文がくっついていないか確かめます。"
+                 if len(values) < count else f"{count} 個にしぼります。")
+        raise _fail(name, f"{count} 個必要ですが、いまは {len(values)} 個です。", fewer)
     seen = [normalize(v) for v in values]
     twice = sorted({v for v in seen if seen.count(v) > 1})
     if twice:
