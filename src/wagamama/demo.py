@@ -40,6 +40,9 @@ HANDED_IN = {
                       "u005": "blank", "u007": "diary_fullwidth_string"},
     "ex03_mondai": {"u001": "model", "u002": "bun_no_commas", "u003": "toi_with_app", "u004": "naze_four",
                     "u005": "blank", "u007": "mondai_placeholder"},
+    "ex04_idea": {"u001": "model", "u002": "shiboru_greater", "u003": "model", "u004": "erabi_min"},
+    "ex07_hozon": {"u001": "model", "u002": "hozon_overwrite", "u003": "kowareta_no_try"},
+    "ex08_machi": {"u001": "model", "u003": "kozui_not_filtered"},
 }
 
 
