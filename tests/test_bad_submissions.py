@@ -219,7 +219,7 @@ def test_nothing_outside_the_submission_was_read_or_written(graded):
         line = next(x for x in out.splitlines() if secret.replace("~root", "/root") in x or secret in x)
         assert line.startswith("BLOCKED"), line
     assert "BLOCKED ex01_wagamama.ipynb" in out, "the graded copy (with the hidden tests) must not be readable"
-    assert "LISTING [] []" in out and "HIDDEN" not in out and "SQLITE" not in out, out
+    assert "LISTING ['../../../autograded'] ['../../read-secrets']" in out and "HIDDEN" not in out and "SQLITE" not in out, out
     assert "NONET" in out and "NETWORK" not in out, out
 
     out = output_of(cohort, "write-outside", "diary")

@@ -238,3 +238,8 @@ def test_a_fullwidth_digit_is_shown_as_typed():
     rec = {"日付": "5月1日", "場面": "買い物", "困りごと": "店が遠い", "ひんど": "３", "つらさ": 2}
     with pytest.raises(Incorrect, match="文字列 '３' です。全角の数字になっています。"):
         expect_records([rec], {"ひんど": (int, 1, 5), "つらさ": (int, 1, 5)}, "日記")
+
+
+def test_an_empty_result_of_a_function_is_an_answer_not_a_starter():
+    with pytest.raises(Incorrect, match="答えがちがいます"):
+        expect_call(lambda entries: [], [1, 2], expected=[2])

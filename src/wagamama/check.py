@@ -153,13 +153,14 @@ def _mistake(actual, expected) -> str | None:
 
 
 def expect(actual, expected, name: str = "答え", *, hint: str | None = None, hidden: bool = False,
-           mistakes=None, tol: float = 1e-9) -> None:
+           mistakes=None, tol: float = 1e-9, returned: bool = False) -> None:
     """Compare an answer with the expected value after normalising strings (NFKC, spaces).
 
     ``mistakes``: known wrong answers and the hint each deserves, as a dict or (value, hint) pairs.
+    ``returned``: the value came back from the learner's function, so an empty one is an answer too.
     """
     __tracebackhide__ = True
-    if _is_starter(actual) and actual != expected:  # an empty answer is right only where empty is expected
+    if not returned and _is_starter(actual) and actual != expected:  # empty is right only where expected
         answered(actual, name)
     a, e = normalize(actual), normalize(expected)
     if _equal(a, e, tol):
@@ -243,7 +244,7 @@ def expect_call(func: Callable, *args, expected, name: str | None = None, hint: 
         raise _fail(name, "関数の中でエラーが起きました。" + explain(exc), hint) from None
     if actual is None and expected is not None:
         raise _fail(name, "関数が何も返していません（None）。", "return を忘れていませんか。print は画面に出すだけで、値は返しません。")
-    expect(actual, expected, name, hint=hint, hidden=hidden, mistakes=mistakes, tol=tol)
+    expect(actual, expected, name, hint=hint, hidden=hidden, mistakes=mistakes, tol=tol, returned=True)
 
 
 def expect_records(records, fields: Mapping[str, object], name: str = "記録", *, min_count: int = 1,

@@ -38,6 +38,7 @@ LEARNERS = [
 HANDED_IN = {
     "ex01_wagamama": {"u001": "model", "u002": "score_addition", "u003": "rank_ascending", "u004": "top_second",
                       "u005": "blank", "u007": "diary_fullwidth_string"},
+    "ex02_yusen": {"u001": "model", "u002": "top3_two", "u003": "onaji_max_only", "u004": "model"},
     "ex03_mondai": {"u001": "model", "u002": "bun_no_commas", "u003": "toi_with_app", "u004": "naze_four",
                     "u005": "blank", "u007": "mondai_placeholder"},
     "ex04_idea": {"u001": "model", "u002": "shiboru_greater", "u003": "model", "u004": "erabi_min"},

@@ -188,6 +188,14 @@ def command(policy: Policy, kernel: list[str], connection_file: Path, build: Pat
     python = {sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parents[1])}
     for path in sorted({os.path.realpath(p) for p in python if os.path.exists(p)}, key=len):
         args += ["--ro-bind", path, path]
+    # The folders above the two bound ones, inside /tmp or a hidden folder, exist only as empty ones:
+    # make them traversable, so that learner code looking for ../other.json finds nothing (instead of a
+    # PermissionError), as on a learner's own machine.
+    empty_roots = [Path("/tmp"), *(Path(os.path.realpath(p)) for p in policy.hide)]
+    parents = {a for path in (connection_file.parent, build) for a in path.parents
+               if any(root in a.parents for root in empty_roots)}
+    for parent in sorted(parents, key=lambda a: len(a.parts)):
+        args += ["--perms", "0755", "--dir", str(parent)]
     for path in (connection_file.parent, build):
         args += ["--bind", str(path), str(path)]
     for notebook in sorted(build.glob("*.ipynb")):  # the graded copy holds the hidden tests
