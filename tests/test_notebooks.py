@@ -58,7 +58,7 @@ def test_first_lesson_teaches_errors_and_question_zero(tmp_path):
     nb = nbformat.read(REPO / "curriculum" / "00_hajimete" / "00_hajimete.ipynb", as_version=4)
     NotebookClient(nb, timeout=30, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     out = {c.id: "\n".join(o.get("evalue", "") + o.get("text", "") for o in c.outputs) for c in nb.cells if c.cell_type == "code"}
-    assert "U+3000" in out["error_space"]
+    assert "U+3000" in out["error_space"] and "U+FF18" in out["ime_demo"]
     assert "unterminated string literal" in out["error_quote_code"]
     assert "まだ解答が書かれていません" in out["q0_check"]
     assert "数値が必要ですが、文字列 '８' が入っています" in out["fullwidth_demo"]
