@@ -1,4 +1,4 @@
-"""The Japanese in every notebook passes textlint with the repo's presets (.textlintrc.json)."""
+"""The Japanese in every notebook and facilitator guide passes textlint with the repo's presets (.textlintrc.json)."""
 
 import shutil
 
@@ -7,10 +7,10 @@ from conftest import need
 from wagamama import japanese_lint
 
 
-def test_notebooks_pass_textlint():
+def test_notebooks_and_guides_pass_textlint():
     need(shutil.which("node") is not None and japanese_lint.textlint_binary() is not None,
          "textlint (Node.js and npm packages)", "sudo make system-deps")
-    problems = japanese_lint.lint(japanese_lint.notebooks())
+    problems = japanese_lint.lint(japanese_lint.notebooks() + japanese_lint.guides())
     assert problems == [], "\n".join(problems)
 
 
@@ -25,3 +25,10 @@ def test_textlint_can_fail(tmp_path):
     nbformat.write(nb, path)
     problems = japanese_lint.lint([path])
     assert any("bad" in p for p in problems) and len(problems) >= 2
+
+
+def test_a_guide_is_linted_too(tmp_path):
+    need(japanese_lint.textlint_binary() is not None, "textlint", "sudo make system-deps")
+    guide = tmp_path / "guide.md"
+    guide.write_text("# 手引き\n\nこれはペンです。これはペンである。\n", encoding="utf-8")
+    assert any(p.startswith(str(guide)) or "guide.md" in p for p in japanese_lint.lint([guide]))

@@ -1,7 +1,8 @@
-"""Lint the Japanese in notebooks' markdown cells with textlint (npm) and the repo's .textlintrc.json.
+"""Lint the Japanese in notebooks' markdown cells and in the guides with textlint (npm) and .textlintrc.json.
 
-`python -m wagamama.japanese_lint [NOTEBOOK ...]` prints each problem as notebook, cell id, line,
-and exits 1 when there are any. Notebooks default to curriculum/ and exercises/.
+`python -m wagamama.japanese_lint [NOTEBOOK_OR_MD ...]` prints each problem as file, cell id, line,
+and exits 1 when there are any. Files default to the notebooks in curriculum/ and exercises/ and the
+facilitator guides in curriculum/guides/.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ def notebooks() -> list[Path]:
                   if ".ipynb_checkpoints" not in p.parts)
 
 
+def guides() -> list[Path]:
+    return sorted((content_root() / "curriculum" / "guides").glob("*.md"))
+
+
 def lint(paths: list[Path]) -> list[str]:
     binary = textlint_binary()
     if binary is None:
@@ -36,6 +41,11 @@ def lint(paths: list[Path]) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         where = {}
         for nb_path in paths:
+            if nb_path.suffix == ".md":  # a guide: linted as it is, "cell" is the file itself
+                md = Path(tmp) / f"{len(where):04d}.md"
+                md.write_text(nb_path.read_text(encoding="utf-8"), encoding="utf-8")
+                where[str(md)] = (nb_path, "-")
+                continue
             nb = nbformat.read(nb_path, as_version=4)
             for cell in nb.cells:
                 if cell.cell_type == "markdown" and "### BEGIN SOLUTION" not in cell.source:
@@ -58,7 +68,7 @@ def lint(paths: list[Path]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    problems = lint([Path(a).resolve() for a in argv] or notebooks())
+    problems = lint([Path(a).resolve() for a in argv] or notebooks() + guides())
     print("\n".join(problems) if problems else "textlint: 問題はありません。")
     return 1 if problems else 0
 
