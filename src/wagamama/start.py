@@ -1,7 +1,7 @@
 """`make start`: the embedded default on this machine, and JupyterLab in Japanese on 127.0.0.1.
 
 Prepares $WAGAMAMA_HOME: a demo cohort whose assignments this computer's user can fetch and submit
-(nbgrader's Assignments panel), a workspace with a copy of the curriculum, the Japanese UI
+(nbgrader's Assignment List panel), a workspace with a copy of the curriculum, the Japanese UI
 (overrides.json) with news fetching off, and nbgrader's config for the Jupyter server.
 """
 
@@ -89,7 +89,7 @@ def start(port: int = 8888, open_browser: bool = True) -> None:
     url = f"http://127.0.0.1:{port}/lab/tree/workspace/curriculum?token={token}"
     print("ワガママLab を起動します。ブラウザで次のURLを開いてください（止めるときは Ctrl+C を2回）:")
     print(f"    {url}")
-    print(f"課題は「Nbgrader」メニューの「Assignments」（講座 {COHORT}）、採点は同じメニューの「Formgrader」にあります。", flush=True)
+    print(f"課題は「Nbgrader」メニューの「Assignment List」（講座 {COHORT}）、採点は同じメニューの「Formgrader」にあります。", flush=True)
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config_dir))
     lab = shutil.which("jupyter-lab", path=os.path.dirname(sys.executable)) or "jupyter-lab"
     args = [lab, "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
