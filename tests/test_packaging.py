@@ -39,6 +39,8 @@ def test_programs_are_data_and_point_at_real_content():
     for p in programs.values():
         assert p.steps and p.minutes > 0
         assert p.complete == (not p.planned)
+    assert all((REPO / p["guide"]).is_file() for p in data["programs"].values() if "guide" in p)
+    assert "guide" in data["programs"]["oneday"], "the one-day workshop comes with a facilitator guide"
     exercises = {d.name for d in (REPO / "exercises").iterdir() if d.is_dir()}
     assert exercises == set(data["assignments"]), "every exercise is listed, and every listed one exists"
 
