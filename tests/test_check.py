@@ -243,3 +243,10 @@ def test_a_fullwidth_digit_is_shown_as_typed():
 def test_an_empty_result_of_a_function_is_an_answer_not_a_starter():
     with pytest.raises(Incorrect, match="答えがちがいます"):
         expect_call(lambda entries: [], [1, 2], expected=[2])
+
+
+def test_a_pandas_table_where_a_list_is_expected_says_how_to_get_one():
+    import pandas as pd
+
+    with pytest.raises(Incorrect, match=r"表（pandas の Series）のままです。列のうしろに \.tolist\(\)"):
+        expect(pd.Series(["さくら東保育園"]), ["さくら東保育園"], "ichiji")

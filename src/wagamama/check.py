@@ -130,6 +130,10 @@ def _type_problem(actual, expected) -> str | None:
         return f"数値が必要ですが、文字列 {_show(actual)} が入っています。{extra}引用符（' や \"）で囲むと文字列になります。"
     if _is_number(expected) and _is_number(actual):
         return None
+    if type(actual).__name__ in ("Series", "DataFrame") and type(expected).__name__ not in ("Series", "DataFrame"):
+        return (f"{type_name(expected)}が必要ですが、表（pandas の {type(actual).__name__}）のままです。"
+                "列のうしろに .tolist() をつけるとリスト、.iloc[0] をつけると上から1つ目の値、"
+                "value_counts() のあとに .to_dict() をつけると辞書になります。")
     if type(expected) is not type(actual) and not (isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple))):
         return f"{type_name(expected)}が必要ですが、{type_name(actual)} {_show(actual)} が入っています。"
     return None
