@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -155,6 +156,7 @@ def _start_worker(log_path: str, home_dir: str, sandboxed: bool) -> None:
     import warnings
 
     warnings.filterwarnings("ignore")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (see autograde)
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -242,13 +244,17 @@ def autograde(cohort: Cohort, assignment_ids: list[str], jobs: int | None = None
         with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=get_context("fork"),
                                  initializer=_start_worker, initargs=(str(log), str(home()), sandboxed)) as pool:
             futures = {pool.submit(_grade_one, cohort.id, a, s, sandboxed): (a, s) for a, s in work}
-            for i, fut in enumerate(as_completed(futures), 1):
-                try:
-                    results[futures[fut]] = fut.result()
-                except Exception as exc:  # the worker itself died (killed, out of memory): this one failed
-                    results[futures[fut]] = (False, f"採点の作業プロセスが止まりました（{type(exc).__name__}）。", [])
-                if progress:
-                    progress(i, len(work), started)
+            try:
+                for i, fut in enumerate(as_completed(futures), 1):
+                    try:
+                        results[futures[fut]] = fut.result()
+                    except Exception as exc:  # the worker itself died (killed, out of memory): this one failed
+                        results[futures[fut]] = (False, f"採点の作業プロセスが止まりました（{type(exc).__name__}）。", [])
+                    if progress:
+                        progress(i, len(work), started)
+            except KeyboardInterrupt:  # Ctrl-C: finish the submissions being graded, start no other
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
 
     outcomes = []
     with cohort.gradebook() as gb:
