@@ -173,6 +173,29 @@ def cmd_start(args) -> None:
     start(port=args.port, open_browser=not args.no_browser)
 
 
+def cmd_app(args) -> None:
+    from .app import DesignError, check_design, load_design
+    from .app.serve import serve
+
+    try:
+        if args.action == "serve":
+            serve(args.notebook, args.port, args.lan)
+            return
+        problems = check_design(Path(args.design))
+        if args.action == "check":
+            if problems:
+                raise WagamamaError(f"{args.design}: 設計に直すところが {len(problems)} つあります。\n"
+                                    + "\n".join(f"- {p}" for p in problems), "the design has problems")
+            print(f"⭕ {args.design}: 設計に問題はありません。")
+            return
+        for p in problems:  # export: an unfinished design can still be opened in App Inventor
+            print(f"⚠️ {p}")
+        load_design(Path(args.design)).export_aia(args.output)
+    except DesignError as e:
+        raise WagamamaError(f"{args.design if args.action != 'serve' else args.notebook}: {e}",
+                            "the app could not be built") from None
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wagamama", description="ワガママLab の講座を nbgrader で運営します。")
     sub = p.add_subparsers(dest="command", required=True, metavar="コマンド")
@@ -236,6 +259,21 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("demo", help="見本の講座を最初から最後まで動かす（ブラウザなし）")
     c.add_argument("--jobs", type=int, default=None)
     c.set_defaults(func=cmd_demo)
+
+    app = sub.add_parser("app", help="アプリの設計を確かめる・App Inventor 用に書き出す・Voilà で公開する"
+                         ).add_subparsers(dest="action", required=True)
+    c = app.add_parser("check", help="設計（YAML）を確かめる")
+    c.add_argument("design", help="設計のファイル（.yaml）")
+    c.set_defaults(func=cmd_app)
+    c = app.add_parser("export", help="設計（YAML）を App Inventor の .aia に書き出す")
+    c.add_argument("design", help="設計のファイル（.yaml）")
+    c.add_argument("-o", "--output", default=None, help="書き出すファイル（既定: <アプリ名>.aia）")
+    c.set_defaults(func=cmd_app)
+    c = app.add_parser("serve", help="ノートを Voilà でアプリとして公開し、QR コードを表示する")
+    c.add_argument("notebook")
+    c.add_argument("--port", type=int, default=None)
+    c.add_argument("--lan", action="store_true", help="同じ Wi-Fi のスマートフォンから開けるようにする")
+    c.set_defaults(func=cmd_app)
 
     c = sub.add_parser("start", help="このパソコンで JupyterLab を日本語で起動する")
     c.add_argument("--port", type=int, default=8888)

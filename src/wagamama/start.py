@@ -90,7 +90,8 @@ def start(port: int = 8888, open_browser: bool = True) -> None:
     print("ワガママLab を起動します。ブラウザで次のURLを開いてください（止めるときは Ctrl+C を2回）:")
     print(f"    {url}")
     print(f"課題は「Nbgrader」メニューの「Assignment List」（講座 {COHORT}）、採点は同じメニューの「Formgrader」にあります。", flush=True)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config_dir))
+    # app.qr() in a notebook builds the Voilà address of that notebook from this (see app/serve.py).
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(config_dir), WAGAMAMA_PUBLIC_URL=f"http://127.0.0.1:{port}/")
     lab = shutil.which("jupyter-lab", path=os.path.dirname(sys.executable)) or "jupyter-lab"
     args = [lab, "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
             # The formgrader needs the course directory below the server's root: serve $WAGAMAMA_HOME.
