@@ -196,6 +196,38 @@ def cmd_app(args) -> None:
                             "the app could not be built") from None
 
 
+def cmd_hub(args) -> None:
+    from dataclasses import fields
+
+    from .cohort import open_cohort
+    from .hub import config, sync
+
+    settings = config.HubSettings.load()
+    if args.action == "start":
+        config.start()
+        return
+    if args.action == "render":
+        for f in fields(settings):
+            value = getattr(args, f.name, None)
+            if value is not None:
+                setattr(settings, f.name, value)
+    elif args.action == "add-learner":
+        sync.add_learner(open_cohort(args.cohort), args.id, args.name)
+    elif args.action == "add-instructor":
+        sync.add_instructor(open_cohort(args.cohort), args.id)
+    elif args.action == "k8s":
+        from .hub.k8s import write_values
+
+        print(f"書き出しました: {write_values(Path(args.output))}")
+        return
+    plan, pushed = sync.sync(settings)
+    for c in plan.cohorts:
+        print(f"講座 {c.id}: 受講者 {len(c.learners)} 人、講師 {len(c.instructors)} 人、採点サービス /services/{c.id}/ "
+              f"（127.0.0.1:{c.port}）")
+    print("動いているハブのグループも更新しました。" if pushed else
+          "ハブは動いていません。次に `sudo wagamama hub start` で起動したときに反映されます。")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wagamama", description="ワガママLab の講座を nbgrader で運営します。")
     sub = p.add_subparsers(dest="command", required=True, metavar="コマンド")
@@ -274,6 +306,34 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--port", type=int, default=None)
     c.add_argument("--lan", action="store_true", help="同じ Wi-Fi のスマートフォンから開けるようにする")
     c.set_defaults(func=cmd_app)
+
+    hub = sub.add_parser("hub", help="JupyterHub（講座ごとのグループ・採点サービス・受講者の Linux ユーザー）"
+                         ).add_subparsers(dest="action", required=True)
+    c = hub.add_parser("render", help="講座からハブの設定を作る（何度実行しても安全）")
+    c.add_argument("--ip")
+    c.add_argument("--port", type=int)
+    c.add_argument("--hub-port", dest="hub_port", type=int)
+    c.add_argument("--proxy-api-port", dest="proxy_api_port", type=int)
+    c.add_argument("--public-url", dest="public_url", help="例: https://lab.example-town.jp/")
+    c.add_argument("--auth", choices=["native", "shared-password"])
+    c.add_argument("--shared-password", dest="shared_password")
+    c.add_argument("--homes", help="受講者のホームを作る場所（既定 /home）")
+    c.add_argument("--idle-timeout", dest="idle_timeout", type=int, help="使われていないサーバーを止めるまでの秒数")
+    c.set_defaults(func=cmd_hub)
+    hub.add_parser("sync", help="講座・採点簿・Linux ユーザー・ハブのグループをそろえる").set_defaults(func=cmd_hub)
+    hub.add_parser("start", help="ハブを起動する（root）").set_defaults(func=cmd_hub)
+    c = hub.add_parser("add-learner", help="受講者を講座に加える（採点簿・ハブ・Linux ユーザー）")
+    c.add_argument("cohort")
+    c.add_argument("id")
+    c.add_argument("--name", default="", help="氏名（姓と名は空白で区切る）")
+    c.set_defaults(func=cmd_hub)
+    c = hub.add_parser("add-instructor", help="講師を講座に加える")
+    c.add_argument("cohort")
+    c.add_argument("id")
+    c.set_defaults(func=cmd_hub)
+    c = hub.add_parser("k8s", help="Zero to JupyterHub の values を講座から書き出す")
+    c.add_argument("-o", "--output", default="deploy/k8s/values.yaml")
+    c.set_defaults(func=cmd_hub)
 
     c = sub.add_parser("start", help="このパソコンで JupyterLab を日本語で起動する")
     c.add_argument("--port", type=int, default=8888)

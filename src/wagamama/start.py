@@ -40,15 +40,22 @@ def write_ui_overrides(prefix: Path = Path(sys.prefix)) -> Path:
     return path
 
 
-def copy_curriculum(workspace: Path) -> None:
-    """Copy lessons into the workspace; a file the learner already has is never overwritten."""
+def copy_curriculum(workspace: Path) -> list[Path]:
+    """Copy lessons into the workspace; a file the learner already has is never overwritten.
+    Returns the files and folders it created."""
     src = content_root() / "curriculum"
-    for f in src.rglob("*"):
-        if f.is_file() and ".ipynb_checkpoints" not in f.parts:
+    created = []
+    for f in sorted(src.rglob("*")):
+        if f.is_file() and ".ipynb_checkpoints" not in f.parts and "__pycache__" not in f.parts:
             dest = workspace / "curriculum" / f.relative_to(src)
             if not dest.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
+                for folder in reversed(dest.parents):
+                    if not folder.exists():
+                        folder.mkdir()
+                        created.append(folder)
                 shutil.copy2(f, dest)
+                created.append(dest)
+    return created
 
 
 def prepare() -> tuple[Path, Path]:

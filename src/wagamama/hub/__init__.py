@@ -1,0 +1,6 @@
+"""JupyterHub for real cohorts: one module per stage.
+
+``plan`` (users, groups, roles, services from the cohorts), ``accounts`` (Unix users, homes, folder
+permissions), ``config`` (settings and the hub's configuration), ``sync`` (roster → gradebook →
+running hub), ``k8s`` (Zero to JupyterHub values from the same plan).
+"""
