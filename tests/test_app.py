@@ -122,8 +122,8 @@ def test_values_are_coerced_like_app_inventor(tmp_path):
         cb.Checked = "はい"
 
 
-@pytest.mark.parametrize(("name", "says"), [("ボタン1", "半角の英字で始まり"), ("Ｂｕｔｔｏｎ1", "半角で「Button1」"),
-                                            ("1Button", "半角の英字で始まり"), ("", "名前がありません")])
+@pytest.mark.parametrize(("name", "says"), [("ボタン1", "半角の英字で始め"), ("Ｂｕｔｔｏｎ1", "半角で「Button1」"),
+                                            ("1Button", "半角の英字で始め"), ("", "名前がありません")])
 def test_component_names_are_ascii_identifiers(tmp_path, name, says):
     s = App("t", data_dir=tmp_path).screen()
     with pytest.raises(DesignError, match=says):
@@ -550,3 +550,50 @@ def test_cli_checks_and_exports_a_yaml_design(tmp_path, capsys):
     (tmp_path / "broken.yaml").write_text("app: x\nscreens:\n - name: Screen1\n  components: [", encoding="utf-8")
     assert main(["app", "check", str(tmp_path / "broken.yaml")]) == 1
     assert "YAML が読めません" in capsys.readouterr().err
+
+
+def test_helper_reported_traps_have_clear_messages(tmp_path):
+    app = dengon(tmp_path)
+
+    def kotae():
+        pass  # forgot return
+
+    with pytest.raises(DesignError, match="return で答えを返しているか"):
+        app["Label1"].Text = kotae()
+    with pytest.raises(DesignError, match=r"\( \) をつけていませんか"):
+        app["Button1"].on_click(kotae())  # on_click(None) must not pass silently
+    s2 = app.screen("Screen2")
+    s2.add("Label", "Label2", Text="設定")
+    with pytest.raises(DesignError, match="Button1 は Screen1 の部品です"):
+        s2.when("Button1.Click", do=[])
+    with pytest.raises(DesignError, match="半角の英字で始め"):
+        s2.add("Label", "ラベル")
+
+
+def test_back_action_runs_exports_and_reads_back(app, tmp_path):
+    design = with_changes(lambda d: d["screens"][S2]["components"].append({"type": "Button", "name": "Back", "Text": "もどる"}))
+    design["screens"][S2]["events"].append({"when": "Back.Click", "do": [{"back": True}]})
+    app = load_design(design)
+    app["Button2"].click()
+    app["Back"].click()
+    assert app.current_screen.name == "Screen1"
+    assert load_design(read_aia(app.export_aia(tmp_path / "mukae_memo.aia"))).to_design() == app.to_design()
+    bad = with_changes(lambda d: d["screens"][S1]["events"].append({"when": "Button1.LongClick", "do": [{"back": True}]}))
+    assert any("もどる先がありません" in p for p in check_design(bad))
+    assert any("Screen1 の Button1.LongClick" in p and "Screen1 のイベント" not in p for p in check_design(
+        with_changes(lambda d: d["screens"][S1]["events"].append({"when": "Button1.LongClick", "do": [{"set": "X.Text", "to": "a"}]}))))
+
+
+def test_empty_screen_is_a_problem():
+    assert check_design({"app": "x", "screens": [{"name": "Screen1"}]}) == ["Screen1（画面）: 部品がありません。ラベルやボタンを置きます。"]
+
+
+def test_preview_follows_selection_and_goes_back(app):
+    p = Preview(app)
+    app["ListView1"].pick("水")
+    assert p.widgets["ListView1"].value == "水"
+    assert p.back.layout.display == "none"
+    p.widgets["Button2"].click()
+    assert p.back.layout.display == "" and "設定" in p.title.value
+    p.back.click()
+    assert app.current_screen.name == "Screen1" and "迎えの時間メモ" in p.title.value

@@ -7,6 +7,7 @@ blocks faithfully. An action is one dict:
 - ``{"store": "TinyDB1", "tag": "mukae", "value": <value>}``       TinyDB.StoreValue
 - ``{"alert": <value>}``                                            Notifier.ShowAlert (first Notifier of the screen)
 - ``{"open": "Screen2"}``                                           open another screen
+- ``{"back": true}``                                                close this screen (back to the one that opened it)
 
 A <value> is a literal (text, number, True/False), ``{"get": "TextBox1.Text"}``, ``{"get": "TinyDB1", "tag": t,
 "default": d}`` (TinyDB.GetValue) or ``{"join": [<value>, ...]}``.
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .components import Screen
 
-VERBS = ("set", "store", "alert", "open")
+VERBS = ("set", "store", "alert", "open", "back")
 
 
 def _value_problems(value, screen: Screen, where: str) -> list[str]:
@@ -69,7 +70,7 @@ def problems(steps, screen: Screen, where: str) -> list[str]:
     for step in steps:
         verbs = [v for v in VERBS if isinstance(step, dict) and v in step]
         if len(verbs) != 1:
-            found.append(f"{where}: 動き {step!r} が読めません。set、store、alert、open のどれか1つで始めます。")
+            found.append(f"{where}: 動き {step!r} が読めません。set、store、alert、open、back のどれか1つで始めます。")
             continue
         verb = verbs[0]
         if verb == "set":
@@ -86,6 +87,9 @@ def problems(steps, screen: Screen, where: str) -> list[str]:
             found += _value_problems(step["alert"], screen, where)
             if not any(c.type == "Notifier" for c in screen.walk()):
                 found.append(f"{where}: alert を使うには、この画面（{screen.name}）に Notifier を置きます。")
+        elif verb == "back":
+            if screen.name == "Screen1":
+                found.append(f"{where}: Screen1 は最初の画面なので、もどる先がありません。")
         elif step["open"] not in screen.app.screens:
             found.append(f"{where}: 「{step['open']}」という画面はありません。画面の名前を確かめます。")
     return found
@@ -111,6 +115,8 @@ def run(steps: list, screen: Screen) -> None:
             screen.app[step["store"]].store_value(step["tag"], evaluate(step["value"], screen))
         elif "alert" in step:
             next(c for c in screen.walk() if c.type == "Notifier").show_alert(evaluate(step["alert"], screen))
+        elif "back" in step:
+            screen.app.close_screen()
         else:
             screen.app.open_screen(step["open"])
 

@@ -120,6 +120,8 @@ def _statement(parent, step: dict, screen: Screen) -> ET.Element:
         notifier = next(c for c in screen.walk() if c.type == "Notifier")
         block = _component_block(parent, "component_method", notifier, method_name="ShowAlert")
         _value(block, "ARG0", step["alert"], screen)
+    elif "back" in step:
+        block = _el(parent, "block", type="controls_closeScreen")
     else:
         block = _el(parent, "block", type="controls_openAnotherScreen")
         _value(block, "SCREEN", step["open"], screen)
@@ -272,6 +274,8 @@ def _read_statements(block: ET.Element | None) -> list:
                           "value": _read_value(slots.get("ARG1"))})
         elif kind == "component_method" and mutation.get("method_name") == "ShowAlert":
             steps.append({"alert": _read_value(slots.get("ARG0"))})
+        elif kind == "controls_closeScreen":
+            steps.append({"back": True})
         elif kind == "controls_openAnotherScreen":
             steps.append({"open": _read_value(slots.get("SCREEN"))})
         else:

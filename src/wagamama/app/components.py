@@ -82,8 +82,9 @@ def check_name(name, what: str = "部品の名前") -> str | None:
     hint = unicodedata.normalize("NFKC", name).strip()
     if hint != name and _NAME_RE.match(hint):
         return (f"{what}「{name}」に全角の文字か空白が入っています。半角で「{hint}」と書きます。")
-    return (f"{what}「{name}」は使えません。App Inventor と同じく、半角の英字で始まり、英字・数字・_ だけの名前にします"
-            "（例: Button1、MukaeLabel）。日本語は Text や Title に書きます。")
+    return (f"{what}「{name}」は使えません。半角の英字で始め、英字・数字・_ だけの名前にします"
+            "（例: Button1、MukaeLabel）。プログラムの中で呼ぶ名前なので、打ちまちがえにくい半角にそろえます。"
+            "日本語は、画面に出る Text や Title に書きます。")
 
 
 def _suggest(word: str, choices) -> str:
@@ -94,6 +95,9 @@ def _suggest(word: str, choices) -> str:
     if plain.lower() in folded:
         return f"大文字と小文字も区別します。「{folded[plain.lower()]}」と書きます。"
     return "使えるのは " + "、".join(choices) + " です。" if choices else ""
+
+
+_UNSET = object()  # on_click() as a decorator, not on_click(None)
 
 
 def _handler_arity(func: Callable) -> int:
@@ -173,6 +177,9 @@ class Component:
             return type(default)(value)
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
+        if value is None:
+            raise DesignError(f"{self.name}.{key} に入れる値が None（何もない）です。関数の答えを入れるときは、"
+                              "その関数が return で答えを返しているか確かめます。")
         if not isinstance(value, str):
             raise DesignError(f"{self.name}.{key} には文字列を入れます（いまは {type(value).__name__}）。"
                               "テキストボックスなどの中身は、.Text をつけて取り出します。")
@@ -219,7 +226,7 @@ class Component:
             yield from child.walk()
 
     # --- events -------------------------------------------------------------------------------
-    def when(self, event: str, handler: Callable | list | None = None, do: list | None = None):
+    def when(self, event: str, handler=_UNSET, do: list | None = None):
         """Set what happens on ``event``: a Python function or a list of actions. Usable as a decorator."""
         from . import actions
         if event not in self.kind.events:
@@ -227,7 +234,7 @@ class Component:
                               + (_suggest(event, list(self.kind.events)) or "この部品には、イベントがありません。"))
         if do is not None:
             handler = do
-        if handler is None:
+        if handler is _UNSET:
             return lambda func: self.when(event, func)
         if isinstance(handler, list):
             problems = actions.problems(handler, self.screen, f"{self.name}.{event}")
@@ -235,7 +242,7 @@ class Component:
                 raise DesignError(problems)
         elif not callable(handler):
             raise DesignError(f"{self.name}.{event} には、関数か動きのリストを渡します。"
-                              f"関数の名前のあとに ( ) をつけていませんか。")
+                              f"関数の名前のあとに ( ) をつけていませんか（{self.name}.on_click(関数の名前) の形です）。")
         self.handlers[event] = handler
         return handler
 
@@ -254,19 +261,19 @@ class Component:
                 handler()
 
     # sugar in the style of 「Button1 がクリックされたとき」
-    def on_click(self, handler=None):
+    def on_click(self, handler=_UNSET):
         return self.when("Click", handler)
 
-    def after_picking(self, handler=None):
+    def after_picking(self, handler=_UNSET):
         return self.when("AfterPicking", handler)
 
-    def on_change(self, handler=None):
+    def on_change(self, handler=_UNSET):
         return self.when("Changed", handler)
 
-    def after_date_set(self, handler=None):
+    def after_date_set(self, handler=_UNSET):
         return self.when("AfterDateSet", handler)
 
-    def on_timer(self, handler=None):
+    def on_timer(self, handler=_UNSET):
         return self.when("Timer", handler)
 
     # --- headless use: what a finger would do -------------------------------------------------
@@ -365,8 +372,12 @@ class Screen(Component):
         """``screen.when("Button1.Click", do=[...])``: an event of a component of this screen."""
         name, _, ev = event.partition(".")
         component = self.app.find(name)
-        if component is None or component.screen is not self:
-            raise DesignError(f"「{name}」という部品は、この画面（{self.name}）にありません。名前のつづりを確かめます。")
+        if component is not None and component.screen is not self:
+            raise DesignError(f"{name} は {component.screen.name} の部品です。このイベントは {component.screen.name} の "
+                              "events に書きます。")
+        if component is None:
+            raise DesignError(f"「{name}」という部品は、この画面（{self.name}）にありません。名前のつづりを確かめます。"
+                              + _suggest(name, [c.name for c in self.walk()]))
         return component.when(ev, handler, do)
 
     def components(self) -> list[Component]:

@@ -89,7 +89,9 @@ def load_design(design) -> App:
             try:
                 screen.when(str(event["when"]), do=event["do"])
             except DesignError as e:
-                found += [f"{screen.name} のイベント {event['when']}: {p}" for p in e.problems]
+                where = f"{screen.name} のイベント {event['when']}"
+                found += [f"{screen.name} の {p}" if p.startswith(str(event["when"])) else f"{where}: {p}"
+                          for p in e.problems]
     if found:
         raise DesignError(found)
     return app
@@ -142,6 +144,8 @@ def _opens(screen: Screen) -> set[str]:
 def problems(app: App) -> list[str]:
     found: list[str] = []
     for screen in app.screens.values():
+        if not screen.children:
+            found.append(f"{screen.name}（画面）: 部品がありません。ラベルやボタンを置きます。")
         set_targets, python = set(), False
         for _, _, handler in _handlers(screen):
             if isinstance(handler, list):

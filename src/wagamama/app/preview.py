@@ -18,7 +18,8 @@ from .components import App, Component, DesignError, Screen
 
 CSS = """<style>
 .wagamama-phone { border: 10px solid #2b2b2b; border-radius: 28px; background: #fff; }
-.wagamama-title { background: #3f51b5; color: #fff; padding: 8px 12px; font-weight: bold; }
+.wagamama-title { background: #3f51b5; color: #fff; padding: 6px 10px; align-items: center; }
+.wagamama-title .widget-html-content { color: #fff; }
 .wagamama-alert { background: #333; color: #fff; border-radius: 8px; padding: 8px; }
 .wagamama-error { background: #fdecea; color: #611a15; border-radius: 6px; padding: 6px; white-space: pre-wrap; }
 .wagamama-label { white-space: pre-wrap; }
@@ -32,11 +33,15 @@ class Preview:
     def __init__(self, app: App):
         self.app = app
         self.widgets: dict[str, widgets.Widget] = {}
-        self.title = widgets.HTML()
+        self.title = widgets.HTML(layout=widgets.Layout(flex="1"))
+        self.back = widgets.Button(description="◀", tooltip="もどる（前の画面へ）", layout=widgets.Layout(width="40px"))
+        self.back.on_click(lambda _: app.close_screen())
         self.body = widgets.VBox(layout=widgets.Layout(padding="8px", min_height="420px"))
         self.message = widgets.HTML()
         self.hidden = widgets.HTML()
-        frame = widgets.VBox([self.title, self.body, self.message], layout=widgets.Layout(width="340px"))
+        bar = widgets.HBox([self.back, self.title])
+        bar.add_class("wagamama-title")
+        frame = widgets.VBox([bar, self.body, self.message], layout=widgets.Layout(width="340px"))
         frame.add_class("wagamama-phone")
         self.widget = widgets.VBox([widgets.HTML(CSS), frame, self.hidden])
         self._timers: list[asyncio.Task] = []
@@ -48,7 +53,8 @@ class Preview:
         for task in self._timers:
             task.cancel()
         self._timers = []
-        self.title.value = f'<div class="wagamama-title">{html.escape(screen.Title)}</div>'
+        self.title.value = f"<b>{html.escape(screen.Title)}</b>"
+        self.back.layout.display = "" if self.app._stack else "none"
         self.body.children = [self._build(c) for c in screen.children if c.kind.visible]
         invisible = [c for c in screen.walk() if not c.kind.visible]
         self.hidden.value = ("<small>見えない部品: " + "、".join(f"{c.name}（{c.kind.label}）" for c in invisible)
@@ -107,9 +113,15 @@ class Preview:
         return w
 
     def _make_ListView(self, c):
-        w = widgets.Select(options=list(c.Elements), value=c.Selection or None, rows=min(max(len(c.Elements), 2), 6),
-                           layout=FULL)
-        self._sync(c, w, {"Elements": "options"})
+        w = widgets.Select(options=list(c.Elements), value=c.Selection if c.Selection in c.Elements else None,
+                           rows=min(max(len(c.Elements), 2), 6), layout=FULL)
+
+        def from_app(key, value):
+            if key == "Elements":
+                w.options = list(value)
+            if key in ("Elements", "Selection"):
+                w.value = c.Selection if c.Selection in w.options else None
+        c.watch(from_app)
 
         def picked(change):
             if change["new"] is not None and change["new"] != c.Selection:
