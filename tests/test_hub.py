@@ -294,12 +294,15 @@ def test_curriculum_is_copied_without_overwriting_edits(hub, learners):
 
     from wagamama.hub.accounts import copy_curriculum
 
-    yui = LEARNERS[B][0]
-    lesson = Path(pwd.getpwnam(yui).pw_dir) / "curriculum" / "00_hajimete" / "00_hajimete.ipynb"
-    assert lesson.exists() and lesson.stat().st_uid == pwd.getpwnam(yui).pw_uid
+    taro = LEARNERS[A][1]  # not the learner the browser test uses
+    lesson = Path(pwd.getpwnam(taro).pw_dir) / "curriculum" / "01_kakidasu" / "01_kakidasu.ipynb"
+    assert lesson.exists() and lesson.stat().st_uid == pwd.getpwnam(taro).pw_uid
     lesson.write_text("edited", encoding="utf-8")
-    copy_curriculum(yui)
-    assert lesson.read_text(encoding="utf-8") == "edited"
+    lesson.with_name("mine.txt").write_text("my notes", encoding="utf-8")
+    removed = Path(pwd.getpwnam(taro).pw_dir) / "curriculum" / "02_yusen" / "02_yusen.ipynb"
+    removed.unlink()
+    assert copy_curriculum(taro) == [removed]
+    assert lesson.read_text(encoding="utf-8") == "edited" and lesson.with_name("mine.txt").exists()
 
 
 def test_japanese_jupyterlab_in_a_real_browser(hub, learners, tmp_path):
@@ -326,8 +329,12 @@ def test_japanese_jupyterlab_in_a_real_browser(hub, learners, tmp_path):
         for _ in range(upto + 1):
             page.keyboard.press("Shift+Enter")
             page.wait_for_timeout(150)
-        page.get_by_text("まだ解答が書かれていません").first.wait_for(timeout=90_000)
-        page.screenshot(path=tmp_path / "jupyterlab-ja.png")
+        try:
+            feedback = page.locator(".jp-OutputArea-output", has_text="まだ解答が書かれていません").first
+            feedback.wait_for(timeout=90_000)
+            assert "問題0" in feedback.inner_text()
+        finally:
+            page.screenshot(path=tmp_path / "jupyterlab-ja.png")
         browser.close()
     assert (tmp_path / "jupyterlab-ja.png").stat().st_size > 20_000
 
