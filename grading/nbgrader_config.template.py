@@ -1,10 +1,13 @@
 # nbgrader config for one Wagamama Lab cohort, written by `wagamama cohort create`.
 # Plain nbgrader commands run in this folder read it too, e.g. `nbgrader autograde ex01_wagamama`.
+import os
+
 c = get_config()  # noqa: F821
 
 c.CourseDirectory.course_id = "$course_id"
 c.CourseDirectory.root = "$root"
-c.CourseDirectory.db_url = "$db_url"
+# On Kubernetes each formgrader service is given its PostgreSQL gradebook (deploy/k8s/).
+c.CourseDirectory.db_url = os.environ.get("WAGAMAMA_GRADEBOOK_URL", "$db_url")
 
 c.Exchange.root = "$exchange_root"
 c.Exchange.path_includes_course = True

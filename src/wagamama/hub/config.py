@@ -85,19 +85,22 @@ def proxy_command() -> str:
     return found
 
 
-def _nbgrader_config(extra: str = "") -> str:
-    return ("# Written by `wagamama hub render`.\n"
-            "c = get_config()  # noqa: F821\n"
-            "c.Authenticator.plugin_class = 'nbgrader.auth.JupyterHubAuthPlugin'\n"
-            f"c.Exchange.root = {str(exchange_dir())!r}\n"
-            "c.Exchange.path_includes_course = True\n"
-            "c.Exchange.timezone = 'Asia/Tokyo'\n" + extra)
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    os.chmod(path, 0o644)
+def config_files(exchange_root: str) -> dict[str, dict[str, str]]:
+    """The Jupyter config files of learners, instructors and graders: folder → {relative path: text}.
+    deploy/k8s/images/learner/ holds the same files for Kubernetes (a test keeps them equal)."""
+    nbgrader = ("c = get_config()  # noqa: F821\n"
+                "c.Authenticator.plugin_class = \"nbgrader.auth.JupyterHubAuthPlugin\"\n"
+                f"c.Exchange.root = \"{exchange_root}\"\n"
+                "c.Exchange.path_includes_course = True\n"
+                "c.Exchange.timezone = \"Asia/Tokyo\"\n")
+    learner_server = {"ServerApp": {"jpserver_extensions": {e: False for e in LEARNER_SERVER_OFF}}}
+    return {
+        "learner": {"nbgrader_config.py": nbgrader,
+                    "jupyter_server_config.d/wagamama-learner.json": json.dumps(learner_server) + "\n",
+                    "labconfig/page_config.json": json.dumps({"disabledExtensions": {e: True for e in LEARNER_OFF}}) + "\n"},
+        "instructor": {"nbgrader_config.py": nbgrader},
+        "grader": {"nbgrader_config.py": nbgrader},
+    }
 
 
 def config_dir(kind: str) -> Path:
@@ -105,18 +108,15 @@ def config_dir(kind: str) -> Path:
 
 
 def write_config_dirs() -> None:
-    """Jupyter config folders for learners, instructors and the graders' formgrader services."""
-    for kind in ("learner", "instructor", "grader"):
-        _write(config_dir(kind) / "nbgrader_config.py", _nbgrader_config())
-    _write(config_dir("learner") / "jupyter_server_config.d" / "wagamama-learner.json",
-           json.dumps({"ServerApp": {"jpserver_extensions": {e: False for e in LEARNER_SERVER_OFF}}}, indent=1))
-    _write(config_dir("learner") / "labconfig" / "page_config.json",
-           json.dumps({"disabledExtensions": {e: True for e in LEARNER_OFF}}, indent=1))
-    for folder in [hub_dir(), hub_dir() / "jupyter", *(config_dir(k) for k in ("learner", "instructor", "grader"))]:
+    """Jupyter config folders for learners, instructors and the graders' formgrader services (readable by all)."""
+    for kind, files in config_files(str(exchange_dir())).items():
+        for name, text in files.items():
+            path = config_dir(kind) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            os.chmod(path, 0o644)
+    for folder in [hub_dir(), *(p for p in (hub_dir() / "jupyter").rglob("*") if p.is_dir()), hub_dir() / "jupyter"]:
         os.chmod(folder, 0o755)
-    for sub in config_dir("learner").rglob("*"):
-        if sub.is_dir():
-            os.chmod(sub, 0o755)
 
 
 def render(settings: HubSettings) -> HubPlan:
