@@ -101,7 +101,7 @@ def test_local_user_fetches_and_submits_the_demo_assignment(lab):
     assert [p.name.split("+")[:2] for p in inbound] == [[getpass.getuser(), "ex01_wagamama"]]
     # The copy nbgrader keeps for feedback lives in this home, not in the user's shared cache.
     assert list((home / "nbgrader-cache" / "demo").glob(f"{getpass.getuser()}+ex01_wagamama+*"))
-    assert api(lab, "/formgrader/api/assignments")[0]["name"] == "ex01_wagamama"
+    assert "ex01_wagamama" in [a["name"] for a in api(lab, "/formgrader/api/assignments")]
 
 
 def test_a_real_browser_shows_the_menus_in_japanese(lab, tmp_path):

@@ -36,14 +36,19 @@ LEARNERS = [
 ]
 # assignment → learner → the case (grading/cases/) they hand in; a learner not named hands nothing in
 HANDED_IN = {
+    "ex00_hajimete": {"u001": "model", "u002": "daikin_zenkaku", "u003": "aisatsu_print", "u004": "model",
+                      "u005": "blank", "u007": "yobina_no_quotes"},
     "ex01_wagamama": {"u001": "model", "u002": "score_addition", "u003": "rank_ascending", "u004": "top_second",
                       "u005": "blank", "u007": "diary_fullwidth_string"},
     "ex02_yusen": {"u001": "model", "u002": "top3_two", "u003": "onaji_max_only", "u004": "model"},
     "ex03_mondai": {"u001": "model", "u002": "bun_no_commas", "u003": "toi_with_app", "u004": "naze_four",
                     "u005": "blank", "u007": "mondai_placeholder"},
     "ex04_idea": {"u001": "model", "u002": "shiboru_greater", "u003": "model", "u004": "erabi_min"},
+    "ex05_sekkei": {"u001": "model", "u002": "tsuin_buton_typo", "u003": "shigen_no_open", "u004": "model"},
+    "ex06_app": {"u001": "model", "u002": "miseru_not_connected", "u003": "memo_wrong_tag", "u004": "gomi_no_soroe"},
     "ex07_hozon": {"u001": "model", "u002": "hozon_overwrite", "u003": "kowareta_no_try"},
     "ex08_machi": {"u001": "model", "u003": "kozui_not_filtered"},
+    "ex09_happyou": {"u001": "model", "u002": "konkyo_no_number", "u004": "pitch_too_long"},
 }
 
 
