@@ -339,6 +339,33 @@ def test_japanese_jupyterlab_in_a_real_browser(hub, learners, tmp_path):
     assert (tmp_path / "jupyterlab-ja.png").stat().st_size > 20_000
 
 
+def test_voila_serves_a_learners_app_under_the_hub(hub, learners):
+    from wagamama.app.serve import page_url
+
+    hana = LEARNERS[A][0]
+    code = ('from wagamama.app import App\napp = App("memo")\ns = app.screen(Title="伝言メモ")\n'
+            's.add("Label", "Label1", Text="回覧板は田中さんへ")\napp.preview()')
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    r = requests.put(server(hub, hana, "api/contents/memo.ipynb"), headers=learners[hana],
+                     json={"type": "notebook", "format": "json", "content": nb})
+    assert r.ok, r.text
+    page = requests.get(server(hub, hana, "voila/render/memo.ipynb"), headers=learners[hana], timeout=120)
+    assert page.status_code == 200 and "application/vnd.jupyter.widget-view+json" in page.text
+    other = requests.get(server(hub, hana, "voila/render/memo.ipynb"), headers=learners[LEARNERS[B][0]], timeout=30)
+    assert other.status_code in (403, 404)  # another learner cannot open it
+    # the QR code in the notebook points at this page
+    env = {"JUPYTERHUB_SERVICE_PREFIX": f"/user/{hana}/", "WAGAMAMA_PUBLIC_URL": hub["url"] + "/",
+           "JPY_SESSION_NAME": "memo.ipynb"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        assert page_url() == server(hub, hana, "voila/render/memo.ipynb")
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+
+
 def test_everything_stops_within_ten_seconds(hub, learners):
     proc = hub["proc"]
     alive = descendants(proc.pid)
