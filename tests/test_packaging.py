@@ -20,7 +20,7 @@ def norm(req: str) -> str:
 
 def test_environment_yml_pins_the_same_as_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    env = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
+    env = yaml.safe_load((REPO / "binder" / "environment.yml").read_text(encoding="utf-8"))
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert all("==" in r for r in project["dependencies"]), "pin every dependency"
     assert {norm(r) for r in project["dependencies"]} == {norm(r) for r in pip if not r.startswith("-e")}

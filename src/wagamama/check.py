@@ -28,6 +28,14 @@ class _Feedback(AssertionError):
     (``_render_traceback_`` is IPython's hook for that); nbgrader still sees an error, so the cell
     scores no points."""
 
+    progress_state = ""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        from . import progress  # self-study copies record each check's outcome (see progress.py)
+
+        progress.failed(self.progress_state)
+
     def _render_traceback_(self) -> list[str]:
         return str(self).splitlines()
 
@@ -35,9 +43,13 @@ class _Feedback(AssertionError):
 class NotAttempted(_Feedback):
     """The starter code is untouched: nothing to grade yet."""
 
+    progress_state = "not attempted"
+
 
 class Incorrect(_Feedback):
     """An answer is there, and it is not right yet."""
+
+    progress_state = "tried"
 
 
 TYPE_NAMES = {bool: "真偽値（True / False）", int: "数値", float: "数値", str: "文字列", list: "リスト", tuple: "タプル",

@@ -228,6 +228,30 @@ def cmd_hub(args) -> None:
           "ハブは動いていません。次に `sudo wagamama hub start` で起動したときに反映されます。")
 
 
+def cmd_selfstudy(args) -> None:
+    from .selfstudy import build
+
+    made = build(Path(args.dest))
+    print(f"自習用の課題を {len(made)} 冊作りました: {args.dest}/")
+
+
+def cmd_progress(args) -> None:
+    from . import progress
+
+    print(progress.report(args.program))
+    if args.chart:
+        progress.chart(args.program).savefig(args.chart)
+        print(f"グラフ: {args.chart}")
+
+
+def cmd_links(args) -> None:
+    from .links import binder_url, nbgitpuller_url
+
+    print("Binder:", binder_url(args.repo, args.branch, args.notebook))
+    if args.hub:
+        print("nbgitpuller:", nbgitpuller_url(args.hub, args.repo, args.branch, args.notebook))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wagamama", description="ワガママLab の講座を nbgrader で運営します。")
     sub = p.add_subparsers(dest="command", required=True, metavar="コマンド")
@@ -334,6 +358,21 @@ def parser() -> argparse.ArgumentParser:
     c = hub.add_parser("k8s", help="Zero to JupyterHub の values を講座から書き出す")
     c.add_argument("-o", "--output", default="deploy/k8s/values.yaml")
     c.set_defaults(func=cmd_hub)
+
+    c = sub.add_parser("selfstudy", help="一人で学ぶための課題（答えと隠しテストなし、ヒントつき）を作る")
+    c.add_argument("action", choices=["build"])
+    c.add_argument("dest", nargs="?", default="selfstudy")
+    c.set_defaults(func=cmd_selfstudy)
+    c = sub.add_parser("progress", help="一人で学ぶときの進みぐあい（このパソコンの記録）")
+    c.add_argument("--program", default="wagamama-lab")
+    c.add_argument("--chart", help="グラフを保存するファイル（例: progress.png）")
+    c.set_defaults(func=cmd_progress)
+    c = sub.add_parser("links", help="ノートを直接開く Binder と nbgitpuller のリンクを作る")
+    c.add_argument("--repo", required=True, help="例: https://github.com/example-town/wagamama-lab")
+    c.add_argument("--branch", default="main")
+    c.add_argument("--notebook", default="curriculum/00_hajimete/00_hajimete.ipynb")
+    c.add_argument("--hub", help="nbgitpuller を使う JupyterHub の URL（例: https://lab.example-town.jp）")
+    c.set_defaults(func=cmd_links)
 
     c = sub.add_parser("start", help="このパソコンで JupyterLab を日本語で起動する")
     c.add_argument("--port", type=int, default=8888)

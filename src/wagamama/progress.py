@@ -1,0 +1,129 @@
+"""Progress without a server: which self-checks a learner has passed, in a small local file.
+
+Self-study copies of the assignments (see ``selfstudy``) mark each check cell: the first line names the
+part (``part``), the last line records a pass (``passed``); a check that fails on the way records
+"tried" or "not attempted" through ``check`` (``failed``). The file is
+``~/.wagamama/progress.json`` (or ``$WAGAMAMA_PROGRESS``); nothing is sent anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from .locations import content_root
+from .programs import get_program
+
+_current: tuple[str, str] | None = None  # (assignment, check cell) being run
+
+
+def path() -> Path:
+    return Path(os.environ.get("WAGAMAMA_PROGRESS", Path.home() / ".wagamama" / "progress.json"))
+
+
+def load() -> dict:
+    try:
+        data = json.loads(path().read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (FileNotFoundError, ValueError):
+        return {}  # a broken file starts over: progress is a convenience, never a grade
+
+
+def _record(assignment: str, check: str, state: str) -> None:
+    data = load()
+    entry = data.setdefault(assignment, {}).setdefault(check, {"state": "", "tries": 0})
+    if state == "tried":
+        entry["tries"] += 1
+    entry["state"] = state
+    entry["time"] = dt.datetime.now().isoformat(timespec="seconds")
+    path().parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path().parent, prefix=".progress.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=1)
+    os.replace(tmp, path())
+
+
+def part(assignment: str, check: str) -> None:
+    global _current
+    _current = (assignment, check)
+
+
+def passed(assignment: str, check: str) -> None:
+    global _current
+    _record(assignment, check, "done")
+    _current = None
+
+
+def failed(kind: str) -> None:
+    """Called by check's feedback errors: ``kind`` is "tried" (an answer, not right yet) or "not attempted"."""
+    global _current
+    if _current is not None:
+        _record(*_current, kind)
+        _current = None
+
+
+def last(assignment: str) -> str | None:
+    """The check cell the learner ran last in this assignment (what ``hint()`` talks about)."""
+    if _current and _current[0] == assignment:
+        return _current[1]
+    entries = load().get(assignment, {})
+    return max(entries, key=lambda k: entries[k].get("time", ""), default=None)
+
+
+def checks_of(assignment: str) -> list[str]:
+    """The autograded check cells of an assignment, in order (from its source notebook)."""
+    found = []
+    for nb_path in sorted((content_root() / "exercises" / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(nb_path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+                found.append(meta["grade_id"])
+    return found
+
+
+def summary(program: str = "wagamama-lab") -> list[dict]:
+    data = load()
+    rows = []
+    for step in get_program(program).steps:
+        if step.kind != "assignment":
+            continue
+        checks = checks_of(step.id)
+        states = data.get(step.id, {})
+        done = sum(1 for c in checks if states.get(c, {}).get("state") == "done")
+        rows.append({"id": step.id, "title": step.title, "done": done, "total": len(checks),
+                     "next": next((c for c in checks if states.get(c, {}).get("state") != "done"), None)})
+    return rows
+
+
+def report(program: str = "wagamama-lab") -> str:
+    rows = summary(program)
+    lines = ["これまでの進みぐあい（チェックに通った数 / 全部の数）"]
+    for r in rows:
+        mark = "✅" if r["done"] == r["total"] else ("▶" if r["done"] else "・")
+        lines.append(f"{mark} {r['title']}（{r['id']}）: {r['done']} / {r['total']}")
+    todo = next((r for r in rows if r["done"] < r["total"]), None)
+    if todo is None:
+        lines.append("🎉 全部の課題のチェックに通りました。おつかれさまでした。")
+    else:
+        lines.append(f"次は「{todo['title']}」（selfstudy/{todo['id']}/）の {todo['next']} です。")
+    return "\n".join(lines)
+
+
+def chart(program: str = "wagamama-lab"):
+    """A bar per assignment: the share of checks passed, with Japanese labels."""
+    import matplotlib.pyplot as plt
+    import matplotlib_fontja  # noqa: F401  (Japanese font, shipped with the package)
+
+    rows = summary(program)
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(rows) + 1))
+    ax.barh([r["title"] for r in rows][::-1], [r["done"] / max(r["total"], 1) * 100 for r in rows][::-1], color="#3f51b5")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("チェックに通った割合（%）")
+    ax.set_title("ワガママLab の進みぐあい")
+    fig.tight_layout()
+    return fig
