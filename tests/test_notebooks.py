@@ -9,7 +9,7 @@ import pytest
 from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted(p for d in ("curriculum", "exercises") for p in (REPO / d).rglob("*.ipynb")
+NOTEBOOKS = sorted(p for d in ("curriculum", "exercises", "binder") for p in (REPO / d).rglob("*.ipynb")
                    if ".ipynb_checkpoints" not in p.parts)
 LESSONS = [p for p in NOTEBOOKS if p.is_relative_to(REPO / "curriculum")]
 

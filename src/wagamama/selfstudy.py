@@ -128,7 +128,7 @@ def build(dest: Path) -> list[Path]:
                 os.environ.pop("WAGAMAMA_HOME", None)
             else:
                 os.environ["WAGAMAMA_HOME"] = old
-    shutil.copyfile(content_root() / "curriculum" / "progress.ipynb", dest / "progress.ipynb")
+    shutil.copyfile(content_root() / "binder" / "progress.ipynb", dest / "progress.ipynb")
     return made
 
 
