@@ -343,6 +343,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--shared-password", dest="shared_password")
     c.add_argument("--homes", help="受講者のホームを作る場所（既定 /home）")
     c.add_argument("--idle-timeout", dest="idle_timeout", type=int, help="使われていないサーバーを止めるまでの秒数")
+    c.add_argument("--model-answers", dest="model_answers", choices=["on", "off"],
+                   help="自習用の課題で answer() が見本の答えを見せるか（講師が決めます）")
     c.set_defaults(func=cmd_hub)
     hub.add_parser("sync", help="講座・採点簿・Linux ユーザー・ハブのグループをそろえる").set_defaults(func=cmd_hub)
     hub.add_parser("start", help="ハブを起動する（root）").set_defaults(func=cmd_hub)

@@ -39,6 +39,7 @@ class HubSettings:
     admins: list[str] = field(default_factory=lambda: ["wagamama-admin"])
     homes: str = "/home"
     idle_timeout: int = 3600              # seconds without activity before a learner's server is stopped
+    model_answers: str = "on"             # "off": answer() shows no model answers (the instructors decide)
 
     @staticmethod
     def path() -> Path:
@@ -188,7 +189,8 @@ def configure(c) -> HubPlan:
     c.Spawner.cmd = [_bin("jupyterhub-singleuser")]
     c.Spawner.default_url = "/lab/tree/curriculum"
     c.Spawner.notebook_dir = "~"
-    c.Spawner.environment = {"WAGAMAMA_PUBLIC_URL": settings.public_url or f"http://127.0.0.1:{settings.port}/"}
+    c.Spawner.environment = {"WAGAMAMA_PUBLIC_URL": settings.public_url or f"http://127.0.0.1:{settings.port}/",
+                             "WAGAMAMA_MODEL_ANSWERS": settings.model_answers}
     instructors = plan.instructors
 
     def before_start(spawner) -> None:
