@@ -23,7 +23,14 @@ if TYPE_CHECKING:
 VERBS = ("set", "store", "alert", "open", "back")
 
 
+def _said(value) -> str:
+    """How a value looks to the learner: ``...`` is what they typed, not "Ellipsis"."""
+    return "..." if value is Ellipsis else str(value)
+
+
 def _value_problems(value, screen: Screen, where: str) -> list[str]:
+    if value is Ellipsis:
+        return [f"{where}: ... のところが、まだ残っています。... を消して、値を書きます。"]
     if value is None:
         return [f"{where}: 値がありません。文字か数を書きます。"]
     if isinstance(value, str | int | float):  # bool is an int: True / False for Enabled, Checked ...
@@ -41,10 +48,20 @@ def _value_problems(value, screen: Screen, where: str) -> list[str]:
     return [f"{where}: 値 {value!r} が読めません。文字、数、{{\"get\": \"TextBox1.Text\"}} のどれかで書きます。"]
 
 
+def _elsewhere(component, screen: Screen, where: str) -> list[str]:
+    if component is None:
+        return []
+    return [f"{where}: {component.name} は {component.screen.name} の部品です。イベントの動きで使えるのは、同じ画面"
+            f"（{screen.name}）の部品だけです。{screen.name} にも部品を置きます（保存の TinyDB なら、画面ごとに1つ置き、"
+            "同じ名札を使えば中身は共有されます）。"]
+
+
 def _component_problems(name, type_: str, screen: Screen, where: str) -> list[str]:
     component = screen.app.find(name) if isinstance(name, str) else None
-    if component is None or component.screen is not screen:
-        return [f"{where}: 「{name}」という部品が、この画面（{screen.name}）にありません。名前のつづりを確かめます。"]
+    if component is not None and component.screen is not screen:
+        return _elsewhere(component, screen, where)
+    if component is None:
+        return [f"{where}: 「{_said(name)}」という部品が、この画面（{screen.name}）にありません。名前のつづりを確かめます。"]
     if component.type != type_:
         return [f"{where}: {name} は {component.type} です。ここには {type_} の部品の名前を書きます。"]
     return []
@@ -55,7 +72,9 @@ def _property_problems(target, screen: Screen, where: str) -> list[str]:
     if not dot:
         return [f"{where}: 「{target}」は「部品の名前.プロパティ」の形で書きます（例: Label1.Text）。"]
     component = screen.app.find(name)
-    if component is None or component.screen is not screen:
+    if component is not None and component.screen is not screen:
+        return _elsewhere(component, screen, where)
+    if component is None:
         return [f"{where}: 「{name}」という部品が、この画面（{screen.name}）にありません。名前のつづりを確かめます。"]
     if prop not in component._props:
         return [f"{where}: " + component._unknown(prop)]
@@ -69,6 +88,9 @@ def problems(steps, screen: Screen, where: str) -> list[str]:
     found = []
     for step in steps:
         verbs = [v for v in VERBS if isinstance(step, dict) and v in step]
+        if step is Ellipsis:
+            found.append(f"{where}: ... のところが、まだ残っています。... を消して、動きを書きます。")
+            continue
         if len(verbs) != 1:
             found.append(f"{where}: 動き {step!r} が読めません。set、store、alert、open、back のどれか1つで始めます。")
             continue

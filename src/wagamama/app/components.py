@@ -73,18 +73,19 @@ COMPONENT_TYPES = sorted(t for t in KINDS if t != "Form")
 _NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
-def check_name(name, what: str = "部品の名前") -> str | None:
+def check_name(name, what: str = "部品の名前", example: str = "Button1、MukaeLabel",
+               japanese: str = "画面に出る Text や Title") -> str | None:
     """A Japanese message when ``name`` cannot be an App Inventor name, else None."""
     if not isinstance(name, str) or not name.strip():
-        return f"{what}がありません。Button1 のような名前を書きます。"
+        return f"{what}がありません。{example.split('、')[0]} のような名前を書きます。"
     if _NAME_RE.match(name):
         return None
     hint = unicodedata.normalize("NFKC", name).strip()
     if hint != name and _NAME_RE.match(hint):
         return (f"{what}「{name}」に全角の文字か空白が入っています。半角で「{hint}」と書きます。")
     return (f"{what}「{name}」は使えません。半角の英字で始め、英字・数字・_ だけの名前にします"
-            "（例: Button1、MukaeLabel）。プログラムの中で呼ぶ名前なので、打ちまちがえにくい半角にそろえます。"
-            "日本語は、画面に出る Text や Title に書きます。")
+            f"（例: {example}）。プログラムの中で呼ぶ名前なので、打ちまちがえにくい半角にそろえます。"
+            f"日本語は、{japanese}に書きます。")
 
 
 def _suggest(word: str, choices) -> str:
@@ -180,6 +181,9 @@ class Component:
         if value is None:
             raise DesignError(f"{self.name}.{key} に入れる値が None（何もない）です。関数の答えを入れるときは、"
                               "その関数が return で答えを返しているか確かめます。")
+        if isinstance(value, Component):
+            raise DesignError(f"{self.name}.{key} に、部品そのもの（{value.name}）を入れようとしています。"
+                              f"中の文字は、{value.name}.Text のように .Text をつけて取り出します。")
         if not isinstance(value, str):
             raise DesignError(f"{self.name}.{key} には文字列を入れます（いまは {type(value).__name__}）。"
                               "テキストボックスなどの中身は、.Text をつけて取り出します。")
@@ -388,9 +392,9 @@ class App:
     """An app: a name (ASCII, the project and file name), AppName (shown on the phone), screens."""
 
     def __init__(self, name: str, AppName: str | None = None, data_dir: str | Path | None = None):
-        problem = check_name(name, "アプリの名前（プロジェクト名）")
+        problem = check_name(name, "アプリの名前（プロジェクト名）", "mukae_memo、gomi_no_hi", "AppName")
         if problem:
-            raise DesignError(problem + " アプリの名前は、ファイル名にもなります。")
+            raise DesignError(problem + "アプリの名前は、ファイル名にもなります。")
         self.name = name
         self.AppName = AppName or name
         self.data_dir = Path(data_dir) if data_dir else Path("app_data") / name

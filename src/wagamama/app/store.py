@@ -57,7 +57,8 @@ class Store:
         try:
             value = json.loads(json.dumps(value, ensure_ascii=False))
         except (TypeError, ValueError):
-            raise ValueError(f"名札「{tag}」の値は保存できません（{type(value).__name__}）。"
+            what = f"部品そのもの（{value.name}）" if hasattr(value, "kind") else type(value).__name__
+            raise ValueError(f"名札「{tag}」の値は保存できません（{what}）。"
                              "文字、数、True/False、リスト、辞書を保存できます。部品そのものではなく、"
                              ".Text などで中身を取り出して保存します。") from None
         data = self._load()
