@@ -16,9 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-
 from conftest import REPO
-from wagamama import progress
+
 from wagamama.links import binder_url, nbgitpuller_url
 
 pytestmark = pytest.mark.slow
