@@ -203,7 +203,7 @@ def test_explain_points_at_the_learners_line_and_names_the_real_mistake(tmp_path
 
     with pytest.raises(NameError) as info:
         score({"ひんど": 3})
-    assert '" " で囲みます（例: entry["ひんど"]）' in explain(info.value)
+    assert '半角の " " で囲みます（例: "ひんど"）' in explain(info.value)
 
     def rank(entries):
         return sorted(entries, key=score())  # noqa: F821

@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 
 __all__ = ["NotAttempted", "Incorrect", "expect", "expect_call", "expect_records", "expect_texts", "expect_statement",
-           "expect_hmw", "answered", "explain", "normalize"]
+           "expect_hmw", "answered", "answer_cell", "explain", "normalize"]
 
 
 class _Feedback(AssertionError):
@@ -207,8 +207,46 @@ def _learner_frames(exc: BaseException) -> list[traceback.FrameSummary]:
             if f.filename != __file__ and not f.filename.startswith(libraries) and "site-packages" not in f.filename]
 
 
+def _syntax(err: SyntaxError) -> str:
+    """What a beginner's syntax error usually is: quotes, full-width characters from the IME, a missing
+    colon, comma or bracket, indentation."""
+    msg = err.msg or ""
+    line = (err.text or "").strip()
+    outside = re.sub(r'"[^"]*"|\'[^\']*\'', "", line)  # only what is outside " " and ' '
+    one = re.search(r"invalid character '(.)'", msg)
+    wide = one.group(1) if one else "".join(dict.fromkeys(c for c in outside if not c.isascii()))
+    if "unterminated" in msg:
+        text = "文字の終わりの \" がありません。文字の最後に、半角の \" を足します。"
+    elif "U+3000" in msg or "\u3000" in outside:
+        text = "全角スペース（日本語入力のときの空白）がまざっています。空白を消して、半角で打ち直します。"
+    elif wide and re.search(r"[ぁ-んァ-ヶ一-龠]", outside):
+        text = (f"プログラムに使えない文字（{wide}）がまざっています。ことばのつもりなら、半角の \" \" で囲みます。"
+                "記号や数字は、日本語入力を切って、半角で打ち直します。")
+    elif wide:
+        text = f"プログラムに使えない文字（{wide}）がまざっています。日本語入力を切って、半角で打ち直します。"
+    elif msg.startswith("f-string"):
+        text = ("f文字列の { } の中に \" があります。{ } の中では \" を使えません。"
+                "変数の名前は \" \" で囲まずに書きます。ことばのキーは ' ' で囲みます（例: {erabu['場面']}）。")
+    elif "expected ':'" in msg:
+        text = "行の終わりの :（半角のコロン）がありません。if、for、def の行の終わりには : をつけます。"
+    elif "'=='" in msg:
+        text = "くらべるときは、= ではなく == を使います。"
+    elif "comma" in msg:
+        text = "コンマ（,）が足りないようです。辞書やリストの中身の間に、半角の , を入れます。"
+    elif "never closed" in msg or "unmatched" in msg or "does not match" in msg:
+        text = "かっこの数が合っていません。{ }、[ ]、( ) は、開いたかっこと同じ形のかっこで閉じます。"
+    elif isinstance(err, IndentationError):
+        text = "行の始めの空白（字下げ）がそろっていません。if、for、def の次の行は、半角スペース4つ分下げます。"
+    else:
+        text = ("書き方のまちがいがあります。この行か、1つ上の行を確かめます。"
+                "コンマ（,）の忘れや、かっこと \" の閉じ忘れが、よくあるまちがいです。")
+    return text + (f"（{err.lineno} 行目: {line}）" if line else "")
+
+
 def explain(exc: BaseException) -> str:
     """One or two Japanese sentences on an exception from the learner's code: what happened, where to look."""
+    if isinstance(exc, SyntaxError):
+        return _syntax(exc)
     where = ""
     frames = _learner_frames(exc)
     if frames:
@@ -217,8 +255,11 @@ def explain(exc: BaseException) -> str:
         where = f"（{place}、{f.lineno} 行目: {(f.line or '').strip()}）"
     kind = type(exc).__name__
     text = str(exc)
-    if kind == "NameError" and not getattr(exc, "name", "x").isascii():
-        detail = f"名前 {exc.name} が見つかりません。ことばのつもりなら \" \" で囲みます（例: entry[\"{exc.name}\"]）。"
+    if kind == "NameError" and not str(getattr(exc, "name", "x")).isascii():
+        detail = f"名前 {exc.name} が見つかりません。ことばのつもりなら、半角の \" \" で囲みます（例: \"{exc.name}\"）。"
+    elif kind == "NameError" and getattr(exc, "name", None):
+        detail = (f"名前 {exc.name} が見つかりません。つづりを確かめます（大文字と小文字も区別します）。"
+                  "その名前を作るセルを、先に実行します。")
     elif kind == "TypeError" and "positional argument" in text:
         detail = (f"関数に渡す値の数が合いません（{text}）。key= のように関数を渡すときは、"
                   "かっこをつけずに名前だけを書きます（例: key=score）。")
@@ -228,6 +269,8 @@ def explain(exc: BaseException) -> str:
         detail = f"ファイル {exc.filename} がありません。Path(path).exists() で、先にあるかを確かめます。"
     elif kind == "JSONDecodeError":
         detail = "ファイルが壊れていて、JSON として読めません。try: と except json.JSONDecodeError: ではさみます。"
+    elif not text.isascii() and kind in ("DesignError", "AttributeError", "ValueError"):
+        detail = text  # already Japanese (the app toolkit, the store)
     else:
         detail = {
             "NameError": f"名前が見つかりません（{text}）。つづりを確かめ、その名前を作るセルを先に実行してください。",
@@ -238,9 +281,35 @@ def explain(exc: BaseException) -> str:
             "ValueError": f"値の形が合いません（{text}）。",
             "AttributeError": f"その値には、その機能がありません（{text}）。名前のつづりを確かめてください。",
             "RecursionError": "関数が自分自身を呼び続けて止まらなくなりました。",
-            "SyntaxError": "書き方の決まりに合わない行があります。かっこや引用符の閉じ忘れを確かめてください。",
         }.get(kind, f"エラー {kind} が起きました（{text}）。")
     return detail + where
+
+
+def answer_cell(name: str, variable: str, hint: str | None = None) -> None:
+    """Before checking ``variable``: did the answer cell run? Explains its error in Japanese, says "not
+    attempted" while the starter's NotImplementedError is there, and never grades a value left over from an
+    earlier run when the cell now has a syntax error."""
+    __tracebackhide__ = True
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    err = getattr(sys, "last_value", None) if not shell.last_execution_succeeded else None
+    if isinstance(err, AssertionError):  # a check's own verdict, not the answer cell's error
+        err = None
+    tip = f"\n💡 ヒント: {hint}" if hint else "\n💡 ヒント: 直したら、答えのセルを実行してから、このチェックのセルを実行します。"
+    value = shell.user_ns.get(variable)
+    if isinstance(err, SyntaxError) or (err is not None and not isinstance(err, NotImplementedError)):
+        raise Incorrect(f"❌ {name}: 答えのセルがエラーで止まっています。{explain(err)}{tip}")
+    if value is None and isinstance(err, NotImplementedError):
+        raise NotAttempted(f"✏️ まだ解答が書かれていません: {name}。答えのセルの raise NotImplementedError の行を全部消して、"
+                           "答えを書きます。")
+    if variable not in shell.user_ns:
+        raise NotAttempted(f"✏️ まだ解答が書かれていません: {name}。{variable} がまだありません。"
+                           f"{variable} = … の形で書き、答えのセルを実行してから、このチェックのセルを実行します。")
 
 
 def expect_call(func: Callable, *args, expected, name: str | None = None, hint: str | None = None,
