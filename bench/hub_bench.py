@@ -1,12 +1,13 @@
 """How many learners does one hub on this machine hold?
 
 Starts a real JupyterHub (shared-password login, real Unix learners) and, for growing waves of
-simulated learners, makes every learner of the wave at once: get a token, spawn a server, start a
-kernel and run one cell, and keeps them running. Prints per wave: spawn time (median, p95), time to run
-the first cell, the hub's memory and the memory per learner server (all their processes), and stops at
-the first wave whose spawn p95 passes 10 s (or at --max). Root only; everything on 127.0.0.1.
+simulated learners, lets the learners of a wave arrive --arrival seconds apart (as a class logs in;
+--arrival 0 makes them all press the button at once): each gets a token, spawns a server, starts a
+kernel, runs one self-check cell, and stays. Prints per wave: spawn time (median, p95), time to run the
+first cell, the hub's memory and the memory per learner server (all their processes), and stops at the
+first wave whose spawn p95 passes 10 s. Root only; everything on 127.0.0.1.
 
-    sudo .venv/bin/python bench/hub_bench.py --waves 5,10,20,30,40
+    sudo .venv/bin/python bench/hub_bench.py --waves 5,10,20,30 --arrival 3
 """
 
 from __future__ import annotations
@@ -100,11 +101,13 @@ def p95(values: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--waves", default="5,10,20,30,40")
+    parser.add_argument("--waves", default="5,10,20,30")
+    parser.add_argument("--arrival", type=float, default=3.0, help="seconds between two learners of a wave")
     args = parser.parse_args()
     waves = [int(w) for w in args.waves.split(",")]
     if os.geteuid() != 0:
         sys.exit("root only: learners are Unix users")
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]  # nbgrader runs alembic
     base_dir = Path(tempfile.mkdtemp(prefix="wagamama-hubbench-"))
     os.chmod(base_dir, 0o755)
     os.environ["WAGAMAMA_HOME"] = str(base_dir / "home")
@@ -137,14 +140,19 @@ def main() -> None:
                 break
         except requests.ConnectionError:
             time.sleep(0.5)
-    print(f"hub up in {time.monotonic() - t0:.1f}s, memory {rss_mb([hub.pid]):.0f} MB", flush=True)
+    print(f"hub up in {time.monotonic() - t0:.1f}s, memory {rss_mb([hub.pid]):.0f} MB; learners arrive "
+          f"{args.arrival:g}s apart within a wave", flush=True)
     print(f"{'wave':>5} {'running':>8} {'spawn med':>10} {'spawn p95':>10} {'cell med':>9} {'hub MB':>7} {'MB/learner':>10}")
     started: list[str] = []
     try:
         for size in waves:
             wave = users[len(started):len(started) + size]
+            def arrive(i_user):
+                time.sleep(i_user[0] * args.arrival)
+                return learner(url, admin, i_user[1])
+
             with ThreadPoolExecutor(max_workers=size) as pool:
-                results = list(pool.map(lambda u: learner(url, admin, u), wave))
+                results = list(pool.map(arrive, enumerate(wave)))
             started += wave
             spawns = [r["spawn"] for r in results]
             per = statistics.median(rss_mb(pids_of(u)) for u in started)
