@@ -384,9 +384,6 @@ class Screen(Component):
                               + _suggest(name, [c.name for c in self.walk()]))
         return component.when(ev, handler, do)
 
-    def components(self) -> list[Component]:
-        return list(self.walk())
-
 
 class App:
     """An app: a name (ASCII, the project and file name), AppName (shown on the phone), screens."""

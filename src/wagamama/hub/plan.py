@@ -88,10 +88,6 @@ class HubPlan:
         return {u for c in self.cohorts for u in c.instructors}
 
     @property
-    def users(self) -> set[str]:
-        return self.learners | self.instructors | {c.grader for c in self.cohorts}
-
-    @property
     def groups(self) -> dict[str, list[str]]:
         return {name: users for c in self.cohorts for name, users in c.groups.items()}
 
