@@ -50,14 +50,6 @@ def pids_of(user: str) -> list[int]:
     return [int(p) for p in out]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def run_cell(base: str, user: str, headers: dict) -> None:
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
@@ -111,6 +103,7 @@ def main() -> None:
     base_dir = Path(tempfile.mkdtemp(prefix="wagamama-hubbench-"))
     os.chmod(base_dir, 0o755)
     os.environ["WAGAMAMA_HOME"] = str(base_dir / "home")
+    from wagamama.app.serve import free_port
     from wagamama.cohort import create_cohort, open_cohort
     from wagamama.hub import accounts
     from wagamama.hub.config import HubSettings
