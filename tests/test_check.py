@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from wagamama.check import Incorrect, NotAttempted, expect, expect_call, expect_records, normalize
+from wagamama.check import Incorrect, NotAttempted, expect, expect_call, expect_records, explain, normalize
 
 
 def test_correct_answer_prints_japanese_and_passes(capsys):
@@ -250,3 +250,19 @@ def test_a_pandas_table_where_a_list_is_expected_says_how_to_get_one():
 
     with pytest.raises(Incorrect, match=r"表（pandas の Series）のままです。列のうしろに \.tolist\(\)"):
         expect(pd.Series(["さくら東保育園"]), ["さくら東保育園"], "ichiji")
+
+
+@pytest.mark.parametrize(("code", "says"), [
+    ('print("回覧板)', '文字の終わりの " がありません'),
+    ("x = 7 *\u30002", "全角スペース"),
+    ("yobina = さくら様", "ことばのつもりなら、半角の"),
+    ("daikin = 300 × 3", "プログラムに使えない文字（×）"),
+    ("if x > 1\n    pass", "行の終わりの :"),
+    ('d = {"a": 1 "b": 2}', "コンマ"),
+    ("l = [1, 2", "かっこの数が合っていません"),
+])
+def test_syntax_errors_of_beginners_are_explained_with_the_line(code, says):
+    with pytest.raises(SyntaxError) as info:
+        compile(code, "<cell>", "exec")
+    text = explain(info.value)
+    assert says in text and "行目" in text
