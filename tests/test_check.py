@@ -255,7 +255,7 @@ def test_a_pandas_table_where_a_list_is_expected_says_how_to_get_one():
 @pytest.mark.parametrize(("code", "says"), [
     ('print("回覧板)', '文字の終わりの " がありません'),
     ("x = 7 *\u30002", "全角スペース"),
-    ("yobina = さくら様", "ことばのつもりなら、半角の"),
+    ("yobina = さくら、です", "ことばのつもりなら、半角の"),
     ("daikin = 300 × 3", "プログラムに使えない文字（×）"),
     ("if x > 1\n    pass", "行の終わりの :"),
     ('d = {"a": 1 "b": 2}', "コンマ"),
