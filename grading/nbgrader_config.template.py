@@ -27,6 +27,6 @@ c.Execute.timeout = 30
 # Feedback must not show hidden tests, neither their code nor their tracebacks.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "wagamama.feedback.HideHiddenTests",
+    "wagamama.grading.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

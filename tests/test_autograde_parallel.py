@@ -14,9 +14,9 @@ import nbformat
 import pytest
 from conftest import REPO, sandbox_leftovers
 
-from wagamama.autograde import RECORD, autograde
 from wagamama.cases import filled, load_cases, place_collected
 from wagamama.cohort import create_cohort
+from wagamama.grading.autograde import RECORD, autograde
 from wagamama.release import release
 from wagamama.roster import import_roster
 

@@ -15,10 +15,10 @@ import nbformat
 import pytest
 from conftest import REPO, need_executable, sandbox_leftovers
 
-from wagamama.autograde import autograde
 from wagamama.cases import Case, filled, place_collected
 from wagamama.cli import main
 from wagamama.cohort import create_cohort
+from wagamama.grading.autograde import autograde
 from wagamama.release import release
 from wagamama.roster import import_roster
 

@@ -14,11 +14,11 @@ import nbformat
 import pytest
 import yaml
 
-from wagamama.autograde import autograde
 from wagamama.cases import hand_in, load_cases
 from wagamama.cohort import create_cohort
-from wagamama.collect import collect
-from wagamama.feedback import feedback
+from wagamama.grading.autograde import autograde
+from wagamama.grading.collect import collect
+from wagamama.grading.feedback import feedback
 from wagamama.release import release
 from wagamama.roster import import_roster
 

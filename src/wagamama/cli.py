@@ -77,7 +77,7 @@ def cmd_release(args) -> None:
 
 def cmd_collect(args) -> None:
     from .cohort import open_cohort
-    from .collect import collect
+    from .grading.collect import collect
 
     c = open_cohort(args.id)
     for a, students in collect(c, _assignments(c, args)).items():
@@ -97,8 +97,8 @@ def _progress(done: int, total: int, started: float) -> None:
 
 
 def cmd_autograde(args) -> None:
-    from .autograde import autograde
     from .cohort import open_cohort
+    from .grading.autograde import autograde
 
     c = open_cohort(args.id)
     outcomes = autograde(c, _assignments(c, args), jobs=args.jobs, force=args.force, progress=_progress,
@@ -120,10 +120,10 @@ def cmd_autograde(args) -> None:
 def cmd_doctor(args) -> None:
     import shutil
 
-    from .autograde import sandbox_policy
     from .cohort import list_cohorts, open_cohort
+    from .grading.autograde import sandbox_policy
+    from .grading.sandbox import Policy, isolation
     from .locations import home
-    from .sandbox import Policy, isolation
 
     print(f"WAGAMAMA_HOME: {home()}")
     print(f"Python: {sys.executable}")
@@ -137,7 +137,7 @@ def cmd_doctor(args) -> None:
 
 def cmd_feedback(args) -> None:
     from .cohort import open_cohort
-    from .feedback import feedback
+    from .grading.feedback import feedback
 
     c = open_cohort(args.id)
     for a, students in feedback(c, _assignments(c, args)).items():

@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 
 from . import learner
-from .autograde import autograde
 from .cases import hand_in, load_cases
 from .cohort import create_cohort, open_cohort
-from .collect import collect
 from .export import export
-from .feedback import feedback
+from .grading.autograde import autograde
+from .grading.collect import collect
+from .grading.feedback import feedback
 from .locations import cohorts_dir, exchange_dir, home
 from .release import release
 from .roster import import_roster

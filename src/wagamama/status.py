@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from nbgrader.api import MissingEntry
 
 from .cohort import Cohort
-from .collect import inbound
+from .grading.collect import inbound
 from .programs import assignment_title
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from nbgrader.preprocessors import ClearHiddenTests
 
-from .cohort import Cohort
-from .errors import WagamamaError
-from .nbgrader_log import ensure
+from ..cohort import Cohort
+from ..errors import WagamamaError
+from ..nbgrader_log import ensure
 
 
 class HideHiddenTests(ClearHiddenTests):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cohort import Cohort
-from .errors import WagamamaError
-from .nbgrader_log import ensure
-from .release import released
+from ..cohort import Cohort
+from ..errors import WagamamaError
+from ..nbgrader_log import ensure
+from ..release import released
 
 
 def inbound(cohort: Cohort, assignment_id: str) -> dict[str, list[str]]:

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cohort import Cohort
+from ..cohort import Cohort
 
 
 @dataclass

@@ -2,9 +2,9 @@
 
 Each submission goes through three steps in a worker process:
 
-1. :mod:`wagamama.intake` looks at the folder (missing, renamed, empty or corrupt notebooks);
+1. :mod:`wagamama.grading.intake` looks at the folder (missing, renamed, empty or corrupt notebooks);
 2. nbgrader's own Autograde (through NbGraderAPI) grades it, with two changes made by configuration:
-   kernels start through :mod:`wagamama.sandbox`, and :class:`wagamama.restore.RestoreMissingCells`
+   kernels start through :mod:`wagamama.grading.sandbox`, and :class:`wagamama.grading.restore.RestoreMissingCells`
    puts deleted test cells back;
 3. a record beside nbgrader's autograded copy (``.wagamama-grading.json``) says which submission was
    graded and what the instructor should look at. A submission without that record is graded again
@@ -28,10 +28,10 @@ from pathlib import Path
 
 from nbgrader.api import MissingEntry
 
-from .cohort import Cohort, open_cohort
-from .errors import WagamamaError
-from .locations import content_root, home
-from .nbgrader_log import known_reason, reason
+from ..cohort import Cohort, open_cohort
+from ..errors import WagamamaError
+from ..locations import content_root, home
+from ..nbgrader_log import known_reason, reason
 from .sandbox import (
     KERNEL_NAME,
     POLICY_ENV,
@@ -93,7 +93,7 @@ def grading_config(policy: Policy, sandboxed: bool):
         "nbgrader.preprocessors.ClearOutput",
         "nbgrader.preprocessors.DeduplicateIds",
         "nbgrader.preprocessors.OverwriteKernelspec",
-        "wagamama.restore.RestoreMissingCells",
+        "wagamama.grading.restore.RestoreMissingCells",
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
     extra.Execute.timeout = policy.cell_seconds
@@ -152,7 +152,7 @@ def _faster_nbgrader() -> None:
 
 
 def _start_worker(log_path: str, home_dir: str, sandboxed: bool) -> None:
-    """Worker start: quiet logs, and (sandboxed) kernels started through wagamama.sandbox."""
+    """Worker start: quiet logs, and (sandboxed) kernels started through wagamama.grading.sandbox."""
     import warnings
 
     warnings.filterwarnings("ignore")

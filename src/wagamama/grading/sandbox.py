@@ -17,7 +17,7 @@ itself, before the kernel starts, it wraps the kernel's command line in:
 It also keeps a wall-clock limit for the whole notebook (a timer kills the kernel: nbgrader sees a
 dead kernel for that notebook only), passes interrupts to the kernel itself, kills what the kernel
 left running, and records why a kernel ended early (:func:`take_kernel_ends`). The kernel's output
-is capped inside the kernel by :mod:`wagamama.capped_output`. The policy comes from the environment
+is capped inside the kernel by :mod:`wagamama.grading.capped_output`. The policy comes from the environment
 variable ``WAGAMAMA_SANDBOX`` (JSON), set by the grader.
 """
 
@@ -101,7 +101,7 @@ def write_kernelspec(data_dir: Path) -> Path:
     spec.mkdir(parents=True, exist_ok=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                 "--IPKernelApp.outstream_class=wagamama.capped_output.CappedOutStream"],
+                 "--IPKernelApp.outstream_class=wagamama.grading.capped_output.CappedOutStream"],
         "display_name": "Python 3 (wagamama sandbox)",
         "language": "python",
         "interrupt_mode": "signal",
