@@ -144,6 +144,13 @@ def cmd_feedback(args) -> None:
         print(f"{a}: {len(students)} 名にフィードバックを返しました（{c.path / 'feedback'}）")
 
 
+def cmd_grade(args) -> None:
+    from .cohort import open_cohort
+    from .manual_grading import serve
+
+    serve(open_cohort(args.id), port=args.port, open_browser=not args.no_browser)
+
+
 def cmd_status(args) -> None:
     from .cohort import open_cohort
     from .status import render, status
@@ -297,6 +304,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--no-sandbox", action="store_true", help="隔離せずに採点する（信頼できる提出物だけに）")
     c.add_argument("--force", action="store_true", help="採点済みでも採点し直す")
     c.set_defaults(func=cmd_autograde)
+
+    c = sub.add_parser("grade", help="文章の答えを、ルーブリックを見ながら採点するページを開く")
+    c.add_argument("id")
+    c.add_argument("--port", type=int, default=None)
+    c.add_argument("--no-browser", action="store_true")
+    c.set_defaults(func=cmd_grade)
 
     c = sub.add_parser("status", help="受講者×課題の状況")
     c.add_argument("id")

@@ -179,6 +179,9 @@ def create_cohort(
         exchange_dir().mkdir(parents=True, exist_ok=True)
         cohort = Cohort(path)
         cohort.gradebook().close()  # creates the gradebook's tables
+        from .manual_grading import install
+
+        install(cohort)  # the grading page and the rubrics travel with the cohort (the hub cannot read grading/)
     except BaseException:
         shutil.rmtree(path, ignore_errors=True)
         raise
