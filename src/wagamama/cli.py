@@ -56,10 +56,68 @@ def cmd_roster_import(args) -> None:
     from .cohort import open_cohort
     from .roster import import_roster
 
-    r = import_roster(open_cohort(args.id), Path(args.file))
+    r = import_roster(open_cohort(args.id), Path(args.file), confirm=args.yes)
     print(f"名簿を取り込みました: 追加 {len(r.added)} 名、更新 {len(r.updated)} 名、変更なし {len(r.unchanged)} 名。")
+    for w in r.warnings:
+        print(f"確認のうえ取り込みました: {w}")
+    if r.mapped:
+        print(r.mapping_text())
     if r.not_in_file:
-        print(f"ファイルにない受講者 {len(r.not_in_file)} 名（{'、'.join(r.not_in_file)}）は、そのまま残しました。")
+        print(f"ファイルにない受講者 {len(r.not_in_file)} 名（{'、'.join(r.not_in_file)}）は、そのまま残しました。"
+              f"名簿から外すときは `wagamama roster remove {args.id} ID` を使います。")
+
+
+def cmd_roster_list(args) -> None:
+    from . import terminal_table
+    from .cohort import open_cohort
+    from .roster_store import Roster
+
+    c = open_cohort(args.id)
+    with Roster(c) as roster:
+        entries, removed = roster.entries(), roster.removed()
+        handed_in = {i: len(roster.work(i)) for i in entries}
+    header = ["ID", "氏名", "ふりがな", "メール", "提出"]
+    rows = [[e.id, e.name, e.kana, e.email, str(handed_in[e.id])] for e in entries.values()]
+    if any(e.roster_id for e in entries.values()):
+        header.append("名簿の番号")
+        for row, e in zip(rows, entries.values(), strict=True):
+            row.append(e.roster_id)
+    print(f"{c.title}（{c.id}）: 受講者 {len(entries)} 名")
+    if rows:
+        print("\n".join(terminal_table.render(header, rows, shrink=(1, 2, 3), right=(4,))))
+        print("提出=何かを提出した課題の数。名簿の番号=名簿ファイルの ID（ログイン名に使えない形だったもの）。")
+    else:
+        print("受講者がまだいません。`wagamama roster import` で名簿を取り込んでください。")
+    if removed:
+        print(f"名簿から外した受講者 {len(removed)} 名（提出物と成績は成績簿に残しています）: {'、'.join(removed)}")
+    if args.xlsx:
+        from .spreadsheet import free_path, write_xlsx
+
+        out = free_path(Path(args.xlsx))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table = [["受講者ID", "氏名", "ふりがな", "メール", "提出した課題の数", "名簿の番号"],
+                 *[[e.id, e.name, e.kana, e.email, handed_in[e.id], e.roster_id] for e in entries.values()]]
+        write_xlsx(out, [("名簿", table, "B2")], [("講座ID", c.id), ("講座名", c.title)])
+        _wrote(out, Path(args.xlsx))
+
+
+def cmd_roster_remove(args) -> None:
+    from .cohort import open_cohort
+    from .roster import remove_learners
+
+    r = remove_learners(open_cohort(args.id), args.learners, force=args.force)
+    if r.deleted:
+        print(f"名簿から外しました（提出物はありませんでした）: {'、'.join(r.deleted)}")
+    for i, assignments in r.kept.items():
+        print(f"名簿から外しました: {i}。提出物と成績は消していません。成績簿と submitted/{i}/ などに残っています"
+              f"（課題: {'、'.join(assignments)}）。名簿に戻すときは、名簿ファイルに入れて取り込み直します。")
+
+
+def _wrote(out: Path, asked: Path) -> None:
+    """Say where a file went, and that an existing file with the asked name was kept."""
+    if out != asked:
+        print(f"{asked.name} はもうあるので、上書きせずに {out.name} という名前にしました。")
+    print(f"書き出しました: {out}")
 
 
 def cmd_release(args) -> None:
@@ -281,9 +339,19 @@ def parser() -> argparse.ArgumentParser:
 
     roster = sub.add_parser("roster", help="名簿").add_subparsers(dest="action", required=True)
     c = roster.add_parser("import", help="名簿（CSV / Excel）を取り込む")
-    c.add_argument("id")
-    c.add_argument("file")
+    c.add_argument("id", help="講座ID")
+    c.add_argument("file", help="名簿のファイル（.csv / .xlsx）")
+    c.add_argument("--yes", action="store_true", help="まちがいに見える名簿（ID が行の番号・全員の ID が変わる）も取り込む")
     c.set_defaults(func=cmd_roster_import)
+    c = roster.add_parser("list", help="名簿を表示する")
+    c.add_argument("id", help="講座ID")
+    c.add_argument("--xlsx", metavar="ファイル", help="Excel のファイルにも書き出す")
+    c.set_defaults(func=cmd_roster_list)
+    c = roster.add_parser("remove", help="受講者を名簿から外す（提出物と成績は消しません）")
+    c.add_argument("id", help="講座ID")
+    c.add_argument("learners", nargs="+", metavar="受講者ID")
+    c.add_argument("--force", action="store_true", help="提出物のある受講者も外す（提出物と成績は残ります）")
+    c.set_defaults(func=cmd_roster_remove)
 
     c = sub.add_parser("release", help="課題を配布する")
     c.add_argument("id")
@@ -419,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except WagamamaError as exc:
-        print(f"エラー: {exc}", file=sys.stderr)
+        print(f"{exc.label}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\n中断しました。もう一度実行すると、続きから進めます。", file=sys.stderr)

@@ -33,12 +33,21 @@ class Cohort:
         return self.meta["title"]
 
     @property
+    def timezone(self) -> str:
+        """For the times in reports and exports: cohort.json's "timezone", Asia/Tokyo by default."""
+        return self.meta.get("timezone") or "Asia/Tokyo"
+
+    @property
     def assignments(self) -> list[str]:
         return list(self.meta["assignments"])
 
     @property
     def learners(self) -> dict[str, dict]:
-        return self.meta.setdefault("learners", {})
+        """Learner id → {name, kana, email, roster_id}, read from the gradebook: the one roster (roster_store.py).
+        A fresh copy: change the roster through roster.py or roster_store.py."""
+        from .roster_store import learners
+
+        return {i: e.as_dict() for i, e in learners(self).items()}
 
     def save(self) -> None:
         tmp = self.path / (META + ".tmp")
@@ -173,7 +182,6 @@ def create_cohort(
             "instructors": list(instructors),
             "assignments": program.assignments,
             "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "learners": {},
         }
         (path / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         exchange_dir().mkdir(parents=True, exist_ok=True)

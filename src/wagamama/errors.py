@@ -8,6 +8,8 @@ class WagamamaError(Exception):
     ``english`` is a short English summary for operators (shown in parentheses).
     """
 
+    label = "エラー"  # what the CLI writes before the message
+
     def __init__(self, message: str, english: str = ""):
         super().__init__(message)
         self.message = message
@@ -15,3 +17,9 @@ class WagamamaError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message}\n({self.english})" if self.english else self.message
+
+
+class ConfirmationNeeded(WagamamaError):
+    """Nothing was changed because the input looks like a mistake; the message says how to confirm."""
+
+    label = "確認してください"

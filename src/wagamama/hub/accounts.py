@@ -18,17 +18,15 @@ from __future__ import annotations
 import grp
 import os
 import pwd
-import re
 import subprocess
 from pathlib import Path
 
 from .. import start
 from ..cohort import open_cohort
 from ..errors import WagamamaError
+from ..learner_ids import UNIX_NAME
 from ..locations import exchange_dir
 from .plan import HubPlan, learner_group
-
-UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_.-]{0,31}$")
 
 
 def _run(*args: str) -> None:
@@ -47,8 +45,9 @@ def _exists(getter, name: str) -> bool:
 
 
 def check_unix_name(name: str) -> None:
+    """Accounts and groups follow the one ID rule of learner_ids.py (learners were checked at import)."""
     if not UNIX_NAME.match(name):
-        raise WagamamaError(f"「{name}」は Linux のユーザー名にできません。半角の小文字で始まり、32文字以内にします。",
+        raise WagamamaError(f"「{name}」は Linux のユーザー名にできません。半角の小文字の英字で始まり、32文字以内にします。",
                             f"{name!r} is not a valid Unix user name")
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..cohort import Cohort
+from ..errors import WagamamaError
+from ..learner_ids import problem
 
 FIRST_SERVICE_PORT = 9100
 ADMIN_SERVICE = "wagamama"
@@ -120,12 +122,28 @@ def assign_port(cohort: Cohort, taken: set[int]) -> int:
     return port
 
 
+def _require_valid_ids(cohort: Cohort, learners: list[str], instructors: list[str]) -> None:
+    """Every ID becomes a Linux user: say all the bad ones at once, before anything is created.
+    (Roster import maps IDs to valid ones; a cohort imported before that rule may still hold others.)"""
+    bad = [f"  - {who} {i}: {problem(i)}" for who, ids in (("受講者", learners), ("講師", instructors))
+           for i in ids if problem(i)]
+    if bad:
+        raise WagamamaError(
+            f"講座「{cohort.id}」に、Linux のユーザー名にできない ID があります。ハブの設定は作っていません。\n"
+            + "\n".join(bad)
+            + f"\n受講者は `wagamama roster remove {cohort.id} ID` で外し、名簿を `wagamama roster import` で"
+            "取り込み直すと、使える ID（例: u2026001）になります。",
+            f"cohort {cohort.id}: ids that are not valid Unix user names",
+        )
+
+
 def hub_plan(cohorts: list[Cohort]) -> HubPlan:
     taken = {c.meta["hub_port"] for c in cohorts if c.meta.get("hub_port")}
     plans = []
     for cohort in cohorts:
+        learners, instructors = sorted(cohort.learners), sorted(cohort.meta.get("instructors", []))
+        _require_valid_ids(cohort, learners, instructors)
         port = assign_port(cohort, taken)
         taken.add(port)
-        plans.append(CohortPlan(cohort.id, cohort.title, port, sorted(cohort.learners),
-                                sorted(cohort.meta.get("instructors", []))))
+        plans.append(CohortPlan(cohort.id, cohort.title, port, learners, instructors))
     return HubPlan(plans)

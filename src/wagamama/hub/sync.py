@@ -1,8 +1,8 @@
 """Keep the roster, the gradebook, the Unix accounts and the running hub's groups in agreement.
 
-``wagamama hub add-learner`` / ``add-instructor`` change the cohort (cohort.json, and nbgrader's
-gradebook for learners), then :func:`sync` renders again (accounts, folders) and, when the hub is
-running, adds the missing users and group members through its REST API with the operator's token.
+``wagamama hub add-learner`` / ``add-instructor`` change the cohort (the gradebook, which is the
+roster, for learners; cohort.json for instructors), then :func:`sync` renders again (accounts, folders)
+and, when the hub is running, adds the missing users and group members through its REST API with the operator's token.
 Nothing is removed: a learner who leaves keeps their work until an operator deletes it.
 """
 
@@ -14,7 +14,8 @@ import urllib.request
 
 from ..cohort import Cohort
 from ..errors import WagamamaError
-from ..roster import STUDENT_ID
+from ..learner_ids import require
+from ..roster_store import Entry, Roster
 from .config import HubSettings, admin_token, render
 from .plan import HubPlan
 
@@ -57,23 +58,16 @@ def sync(settings: HubSettings | None = None) -> tuple[HubPlan, bool]:
     return plan, push_groups(plan, settings)
 
 
-def _check_id(person: str) -> None:
-    if not STUDENT_ID.match(person) or not person[0].isalpha():
-        raise WagamamaError(f"ID「{person}」は使えません。半角の小文字の英字で始め、英数字と . _ - で32文字以内にします"
-                            "（Linux のユーザー名になります）。", f"invalid id {person!r}")
-
-
 def add_learner(cohort: Cohort, learner: str, name: str = "") -> None:
-    _check_id(learner)
-    family, _, given = name.partition(" ")
-    with cohort.gradebook() as gb:
-        gb.update_or_create_student(learner, last_name=family or learner, first_name=given or "")
-    cohort.learners.setdefault(learner, {"name": name or learner, "kana": "", "email": ""})
-    cohort.save()
+    """Put a learner on the cohort's roster (a learner already there keeps their name, kana and e-mail)."""
+    require(learner)
+    with Roster(cohort) as roster:
+        if learner not in roster.entries():
+            roster.put([Entry(learner, " ".join(name.split()) or learner)])
 
 
 def add_instructor(cohort: Cohort, instructor: str) -> None:
-    _check_id(instructor)
+    require(instructor)
     instructors = cohort.meta.setdefault("instructors", [])
     if instructor not in instructors:
         instructors.append(instructor)
