@@ -205,6 +205,12 @@ def _grade_id(cell: dict) -> str | None:
     return nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
 
 
+def _is_solution(cell: dict) -> bool:
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return isinstance(nbgrader, dict) and bool(nbgrader.get("solution"))
+
+
 def _heading(text: str) -> str | None:
     for line in text.splitlines():
         if line.startswith("#"):
@@ -222,7 +228,8 @@ def describe(cohort: Cohort, assignment: str, notebook: str, cell: str) -> tuple
                   if cells[i].get("cell_type") == "markdown" and _heading(_text(cells[i]))), None)
     if start is None:
         return cell, ""
-    prompt = "\n\n".join(_text(c) for c in cells[start:at] if c.get("cell_type") == "markdown")
+    prompt = "\n\n".join(_text(c) for c in cells[start:at]  # the text only: no other answer (solution)
+                           if c.get("cell_type") == "markdown" and not _is_solution(c))
     return _heading(_text(cells[start])), prompt
 
 
