@@ -211,19 +211,31 @@ def cmd_grade(args) -> None:
 
 def cmd_status(args) -> None:
     from .cohort import open_cohort
-    from .status import render, status
+    from .status import render_learner, render_learners, render_summary, status, write_xlsx
 
     c = open_cohort(args.id)
+    st = status(c)
     print(f"{c.title}（{c.id}）")
-    print(render(status(c)))
+    if args.learner:
+        print(render_learner(st, args.learner))
+    elif args.learners:
+        print(render_learners(st))
+    else:
+        print(render_summary(st))
+        if st.learners:
+            print(f"受講者ごと: wagamama status {c.id} --learners")
+            print("ひとりずつ: --learner 受講者ID　Excel のファイルに: --xlsx ファイル")
+    if args.xlsx:
+        _wrote(write_xlsx(c, st, Path(args.xlsx)), Path(args.xlsx))
 
 
 def cmd_export(args) -> None:
     from .cohort import open_cohort
-    from .export import export
+    from .export import default_path, export
 
-    out = export(open_cohort(args.id), args.format, Path(args.output) if args.output else None)
-    print(f"書き出しました: {out}")
+    c = open_cohort(args.id)
+    asked = Path(args.output) if args.output else default_path(c, args.format)
+    _wrote(export(c, args.format, asked), asked)
 
 
 def cmd_demo(args) -> None:
@@ -379,8 +391,11 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--no-browser", action="store_true")
     c.set_defaults(func=cmd_grade)
 
-    c = sub.add_parser("status", help="受講者×課題の状況")
-    c.add_argument("id")
+    c = sub.add_parser("status", help="課題ごとの提出・採点の状況（--learners で受講者ごと）")
+    c.add_argument("id", help="講座ID")
+    c.add_argument("--learners", action="store_true", help="受講者ごとの表")
+    c.add_argument("--learner", metavar="受講者ID", help="ひとりの受講者の課題ごとの状況と点")
+    c.add_argument("--xlsx", metavar="ファイル", help="Excel のファイルにも書き出す")
     c.set_defaults(func=cmd_status)
 
     c = sub.add_parser("export", help="成績を書き出す（Excel 用）")

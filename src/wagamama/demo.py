@@ -21,7 +21,7 @@ from .grading.feedback import feedback
 from .locations import cohorts_dir, exchange_dir, home
 from .release import release
 from .roster import import_roster
-from .status import render, status
+from .status import render_learners, render_summary, status
 
 COHORT = "demo-sakura"
 # id, 氏名, ふりがな, rubric level for the written answers (None: left for the instructor)
@@ -104,9 +104,10 @@ def run_demo(jobs: int | None = None) -> None:
     _step("講師が文章の答えを、ルーブリック（grading/rubrics/）で採点しました（1名は採点待ち）", t0)
 
     feedback(cohort, cohort.assignments)
-    returned = [learner.fetch_feedback(cohort, a, sid, work / "learners" / sid)
-                for a in cohort.assignments for sid in HANDED_IN.get(a, {})]
-    _step(f"フィードバックを返しました（受講者 {sum(bool(x) for x in returned)} 名が受け取りました）", t0)
+    returned = {(a, sid) for a in cohort.assignments for sid in HANDED_IN.get(a, {})
+                if learner.fetch_feedback(cohort, a, sid, work / "learners" / sid)}
+    _step(f"フィードバックを返しました（受講者 {len({sid for _, sid in returned})} 名が、"
+          f"あわせて {len(returned)} 件の課題のフィードバックを受け取りました）", t0)
 
     csv_path = export(cohort, "csv")
     xlsx_path = export(cohort, "xlsx")
@@ -115,7 +116,10 @@ def run_demo(jobs: int | None = None) -> None:
     cohort = open_cohort(COHORT)
     print()
     print(f"{cohort.title}（{cohort.id}）")
-    print(render(status(cohort)))
+    st = status(cohort)
+    print(render_summary(st))
+    print()
+    print(render_learners(st))
     print()
     print(f"フィードバック（講師側）: {cohort.path / 'feedback'}")
     print(f"フィードバック（受講者側）: {work / 'learners'}/<ID>/{COHORT}/<課題>/feedback/")
