@@ -20,9 +20,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-## The platform on this machine: JupyterLab in Japanese on 127.0.0.1 with a demo cohort.
+## The platform on this machine: JupyterLab in Japanese on 127.0.0.1 with a demo cohort
+## (`make start COHORT=oyama-2026a` serves that cohort's formgrader instead).
+COHORT ?= demo
 start: $(STAMP)
-	$(BIN)/wagamama start
+	$(BIN)/wagamama start $(COHORT)
 
 ## A whole cohort, headless, with a summary table.
 demo: $(STAMP)

@@ -82,3 +82,41 @@ def test_nbgrader_failures_become_japanese_reasons():
     ensure({"success": True}, "配布")
     with pytest.raises(WagamamaError, match="配布に失敗しました。ノートが壊れていて"):
         ensure({"success": False, "log": "NotJSONError"}, "配布")
+
+
+@pytest.mark.parametrize(
+    "args, japanese, english",
+    [
+        ([], "必要な引数が足りません: コマンド。", "the following arguments are required: コマンド"),
+        (["nope"], "コマンド: 「nope」は選べません。選べるもの: cohort、roster、", "invalid choice: 'nope'"),
+        (["cohort"], "必要な引数が足りません: {create,list,show}。", "the following arguments are required"),
+        (["roster", "import"], "必要な引数が足りません: id、file。", "the following arguments are required: id, file"),
+        (["status", "c1", "--bogus"], "知らない引数があります: --bogus。", "unrecognized arguments: --bogus"),
+        (["export", "c1", "--format", "pdf"], "--format: 「pdf」は選べません。選べるもの: csv、xlsx。", "invalid choice"),
+        (["export", "c1", "--format"], "--format のあとに値を1つ書いてください。", "expected one argument"),
+        (["start", "--port", "abc"], "--port: 「abc」は整数ではありません。", "invalid int value: 'abc'"),
+        (["roster", "remove", "c1"], "必要な引数が足りません: 受講者ID。", "the following arguments are required"),
+    ],
+)
+def test_argument_mistakes_are_explained_in_japanese(capsys, args, japanese, english):
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == ""
+    assert err.startswith("使い方: wagamama") and f"エラー: {japanese}" in err and "-h` で使い方を見られます" in err
+    assert english in err.split("\n(", 1)[1]  # the English for operators, in parentheses
+    assert "usage:" not in err and "error:" not in err
+
+
+def test_help_is_japanese(capsys):
+    code, out, _ = run(capsys, "-h")
+    assert code == 0 and out.startswith("使い方: wagamama [-h] コマンド ...")
+    assert "オプション:" in out and "-h, --help  この説明を表示して終わります" in out and "roster" in out
+    code, out, _ = run(capsys, "roster", "remove", "--help")
+    assert code == 0 and "引数:" in out and "受講者ID" in out and "提出物のある受講者も外す" in out
+    english = ("usage:", "positional arguments", "options:", "show this help message")
+    assert not [word for word in english if word in out]
+
+
+def test_an_unknown_argparse_message_still_says_something_japanese():
+    from wagamama.cli import JapaneseArgumentParser
+
+    assert JapaneseArgumentParser.translate("a message from a newer Python") == "コマンドの書き方がまちがっています。"

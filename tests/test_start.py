@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import need
 
+from wagamama.programs import get_program
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -28,17 +30,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    home = tmp_path_factory.mktemp("start")
+def launch(home: Path, *args: str):
+    """`wagamama start --no-browser` on a free port; returns (process, base URL, token) once the server answers
+    and the URL is printed. Everything it prints goes to home/start.log."""
     port = free_port()
     env = dict(os.environ, WAGAMAMA_HOME=str(home))
     log = open(home / "start.log", "w+", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "wagamama.cli", "start", "--no-browser", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "wagamama.cli", "start", *args, "--no-browser", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    token = None
-    for _ in range(120):
+    for _ in range(240):
         text = (home / "start.log").read_text(encoding="utf-8")
         m = re.search(r"http://127\.0\.0\.1:\d+/lab/tree/workspace/curriculum\?token=(\w+)", text)
         if m:
@@ -51,10 +52,24 @@ def lab(tmp_path_factory):
         assert proc.poll() is None, text
         time.sleep(0.5)
     else:
+        os.killpg(proc.pid, signal.SIGTERM)
         pytest.fail("JupyterLab did not answer: " + (home / "start.log").read_text(encoding="utf-8"))
-    yield base, token, home
+    time.sleep(3)  # what the instructor sees a moment later, before anyone uses the server
+    (home / "printed-at-start.txt").write_text((home / "start.log").read_text(encoding="utf-8"), encoding="utf-8")
+    return proc, base, token
+
+
+def stop(proc) -> None:
     os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=15)
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    home = tmp_path_factory.mktemp("start")
+    proc, base, token = launch(home)
+    yield base, token, home
+    stop(proc)
 
 
 def api(lab, path, data=None):
@@ -65,10 +80,39 @@ def api(lab, path, data=None):
         return json.loads(r.read().decode())
 
 
-def test_url_on_loopback_is_printed(lab):
-    _, _, home = lab
-    text = (home / "start.log").read_text(encoding="utf-8")
-    assert "ブラウザで次のURLを開いてください" in text and "http://127.0.0.1:" in text
+def test_the_whole_url_is_the_last_line_printed(lab):
+    base, token, home = lab
+    printed = (home / "printed-at-start.txt").read_text(encoding="utf-8")
+    lines = [line.strip() for line in printed.splitlines() if line.strip()]
+    assert lines[-1] == f"{base}/lab/tree/workspace/curriculum?token={token}" and len(token) == 32
+    assert lines[-2] == "ブラウザで次の URL を開いてください（全部をコピーします）:"
+    assert "token=..." not in printed  # JupyterLab's own line hides the token: it is not shown
+    assert "token=..." in (home / "logs" / "jupyterlab.log").read_text(encoding="utf-8")  # it is kept in the log
+    assert base.startswith("http://127.0.0.1:")
+
+
+def test_a_named_cohort_is_served_and_demo_stays_the_default(tmp_path):
+    home = tmp_path / "home"
+    env = dict(os.environ, WAGAMAMA_HOME=str(home))
+    wagamama = [sys.executable, "-m", "wagamama.cli"]
+    subprocess.run([*wagamama, "cohort", "create", "t-start", "--program", "oneday", "--title", "小山市 1日講座"],
+                   env=env, check=True, capture_output=True)
+    (tmp_path / "r.csv").write_text("学籍番号,氏名\n2026001,山田 花子\n", encoding="utf-8")
+    subprocess.run([*wagamama, "roster", "import", "t-start", str(tmp_path / "r.csv")], env=env, check=True,
+                   capture_output=True)
+    proc, base, token = launch(home, "t-start")
+    try:
+        served = (base, token, home)
+        assert [s["id"] for s in api(served, "/formgrader/api/students")] == ["u2026001"]
+        assert {a["name"] for a in api(served, "/formgrader/api/assignments")} == set(get_program("oneday").assignments)
+        printed = (home / "printed-at-start.txt").read_text(encoding="utf-8").strip().splitlines()
+        assert printed[-1].strip() == f"{base}/lab/tree/workspace/curriculum?token={token}"
+        assert "講座 t-start" in printed[0]
+        assert not (home / "cohorts" / "demo").exists()  # the built-in cohort is made only when it is served
+    finally:
+        stop(proc)
+    run = subprocess.run([*wagamama, "start", "ghost", "--no-browser"], env=env, capture_output=True, text=True)
+    assert run.returncode == 1 and "講座「ghost」が見つかりません" in run.stderr
 
 
 def test_japanese_ui_and_no_news_by_default(lab):

@@ -10,6 +10,62 @@ from pathlib import Path
 from .errors import WagamamaError
 
 
+class JapaneseHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "使い方: " if prefix is None else prefix)
+
+
+class JapaneseArgumentParser(argparse.ArgumentParser):
+    """argparse with Japanese usage, help headings and error messages (the English in parentheses)."""
+
+    # argparse's English messages (Python 3.11 to 3.13) → Japanese; {0}, {1}… are the parts in brackets.
+    MESSAGES = [
+        (r"the following arguments are required: (.+)", "必要な引数が足りません: {0}。"),
+        (r"unrecognized arguments: (.+)", "知らない引数があります: {0}。つづりと順番を確かめてください。"),
+        (r"argument (.+?): invalid choice: '?(.*?)'? \(choose from (.+)\)", "{0}: 「{1}」は選べません。選べるもの: {2}。"),
+        (r"argument (.+?): invalid (\w+) value: '(.*)'", "{0}: 「{2}」は{1}ではありません。"),
+        (r"argument (.+?): expected one argument", "{0} のあとに値を1つ書いてください。"),
+        (r"argument (.+?): expected at least one argument", "{0} のあとに値を1つ以上書いてください。"),
+        (r"argument (.+?): expected at most one argument", "{0} のあとの値は1つまでです。"),
+        (r"argument (.+?): not allowed with argument (.+)", "{0} と {1} は一緒には使えません。"),
+        (r"argument (.+?): ignored explicit argument '(.*)'", "{0} には値「{1}」を書けません。"),
+        (r"one of the arguments (.+) is required", "{0} のどれか1つが必要です。"),
+        (r"ambiguous option: (\S+) could match (.+)", "{0} は {1} のどれのことか決められません。最後まで書いてください。"),
+    ]
+    TYPES = {"int": "整数", "float": "数"}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", JapaneseHelpFormatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "引数"
+        self._optionals.title = "オプション"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="この説明を表示して終わります")
+
+    @classmethod
+    def translate(cls, message: str) -> str:
+        import re
+
+        for pattern, japanese in cls.MESSAGES:
+            m = re.fullmatch(pattern, message)
+            if m:
+                parts = [cls.TYPES.get(g, g) for g in m.groups()]
+                parts = [p.replace("'", "").replace(", ", "、") for p in parts]
+                return japanese.format(*parts)
+        return "コマンドの書き方がまちがっています。"
+
+    def parse_known_args(self, args=None, namespace=None):
+        # A sub-command that is missing is named by its choices ({create,list,show}), not by its dest.
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and action.metavar is None:
+                action.metavar = "{" + ",".join(action.choices) + "}"
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"エラー: {self.translate(message)}`{self.prog} -h` で使い方を見られます。\n({message})\n")
+
+
 def _assignments(cohort, args) -> list[str]:
     """The one assignment named on the command line, or all of the cohort's (each stage checks the id)."""
     return [args.assignment] if args.assignment else cohort.assignments
@@ -244,10 +300,10 @@ def cmd_demo(args) -> None:
     run_demo(jobs=args.jobs)
 
 
-def cmd_start(args) -> None:
+def cmd_start(args) -> int:
     from .start import start
 
-    start(port=args.port, open_browser=not args.no_browser)
+    return start(args.cohort, port=args.port, open_browser=not args.no_browser)
 
 
 def cmd_app(args) -> None:
@@ -330,7 +386,7 @@ def cmd_links(args) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="wagamama", description="ワガママLab の講座を nbgrader で運営します。")
+    p = JapaneseArgumentParser(prog="wagamama", description="ワガママLab の講座を nbgrader で運営します。")
     sub = p.add_subparsers(dest="command", required=True, metavar="コマンド")
 
     cohort = sub.add_parser("cohort", help="講座（コホート）を作る・一覧・表示").add_subparsers(dest="action", required=True)
@@ -473,6 +529,8 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_links)
 
     c = sub.add_parser("start", help="このパソコンで JupyterLab を日本語で起動する")
+    c.add_argument("cohort", nargs="?", default="demo", metavar="講座ID",
+                   help="formgrader で開く講座（既定: 体験用の demo）")
     c.add_argument("--port", type=int, default=8888)
     c.add_argument("--no-browser", action="store_true")
     c.set_defaults(func=cmd_start)
@@ -498,9 +556,12 @@ def main(argv: list[str] | None = None) -> int:
     bindir = os.path.dirname(sys.executable)
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-    args = parser().parse_args(argv)
     try:
-        args.func(args)
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # -h, or a mistake argparse explained (in Japanese)
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        code = args.func(args)
     except WagamamaError as exc:
         print(f"{exc.label}: {exc}", file=sys.stderr)
         return 1
@@ -510,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         _unexpected(exc)
         return 2
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":
