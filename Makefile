@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-APT_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji postgresql bubblewrap
+APT_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji postgresql bubblewrap sudo
 # Node.js and npm come from Debian only when the machine has none (another nodejs package may own them).
 MISSING_APT = $$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done; command -v npm >/dev/null || echo nodejs npm)
 NPM_STAMP := node_modules/.installed-stamp

@@ -1,5 +1,6 @@
 # nbgrader config for one Wagamama Lab cohort, written by `wagamama cohort create`.
-# Plain nbgrader commands run in this folder read it too, e.g. `nbgrader autograde ex01_wagamama`.
+# Plain nbgrader commands run in this folder read it too, e.g. `nbgrader autograde ex01_wagamama`,
+# and so does the cohort's formgrader: every way of grading uses the judge and the sandbox below.
 import os
 
 c = get_config()  # noqa: F821
@@ -21,12 +22,49 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "ここに答えを書きます。"
 
-# Each cell may run this long while grading (seconds).
-c.Execute.timeout = 30
+# How long a cell may run, how much it may print and use while grading: the cohort's cohort.json "sandbox"
+# (wagamama.grading.launcher.Policy) is the one place for the limits.
 
-# Feedback must not show hidden tests, neither their code nor their tracebacks.
+# Grading: deleted test cells come back (restore); test cells are judged in the grading process, never
+# in the learner's kernel, and the learner's cells run in the sandbox (wagamama.grading).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "wagamama.grading.restore.RestoreMissingCells",
+    "wagamama.grading.cell_metadata.CheckCellMetadataOnce",
+]
+c.Autograde.autograde_preprocessors = [
+    "wagamama.grading.judge.JudgedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "wagamama.grading.cell_metadata.CheckCellMetadataOnce",
+]
+
+# Feedback must not show hidden tests, neither their code nor their outputs.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "wagamama.grading.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# A test cell the judge cannot run (one that relies on the learner's interpreter) stops generate_assignment,
+# with the cell named (exercises/GUIDE.md says how to write tests).
+c.GenerateAssignment.preprocessors = [
+    "wagamama.grading.authoring.CheckTestCells",
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
 ]

@@ -94,7 +94,7 @@ def sandbox_leftovers(root: Path) -> list[str]:
 
     Only this cohort's: another test run on the same machine may be grading at the same time.
     """
-    from wagamama.grading.sandbox import KERNEL_UID_BASE
+    from wagamama.grading.launcher import KERNEL_UID_BASE
 
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):

@@ -12,18 +12,169 @@ means no points); a learner without nbgrader gets the same feedback. Three outco
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import sys
 import traceback
 import unicodedata
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 __all__ = ["NotAttempted", "Incorrect", "expect", "expect_call", "expect_records", "expect_texts", "expect_statement",
-           "expect_hmw", "answered", "answer_cell", "explain", "normalize"]
+           "expect_hmw", "answered", "answer_cell", "explain", "normalize", "type_name", "learner_file",
+           "assignment_file", "expect_design", "expect_click", "learner_value", "learner_function"]
 
 
-class _Feedback(AssertionError):
+class _LocalKernel:
+    """The learner's own kernel, where self-checks run: what answer_cell and learner_file look at.
+
+    While a submission is graded, the judge (wagamama.grading.judge) puts its own view here: the same
+    questions, answered by the learner's kernel as data.
+    """
+
+    records_progress = True
+
+    @staticmethod
+    def _shell():
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return None
+        return get_ipython()
+
+    def ran_with_error(self) -> BaseException | None:
+        """The error of the cell run just before this check, if it ended in one."""
+        shell = self._shell()
+        if shell is None or getattr(shell, "last_execution_succeeded", True):
+            return None
+        return getattr(sys, "last_value", None)
+
+    def defined(self, name: str) -> bool:
+        shell = self._shell()
+        return shell is None or name in shell.user_ns
+
+    def value(self, name: str):
+        shell = self._shell()
+        return shell.user_ns.get(name) if shell is not None else None
+
+    def file(self, action: str, path: str, text: str | None = None):
+        p = Path(path)
+        if action == "exists":
+            return p.exists()
+        if action == "read_text":
+            return p.read_text(encoding="utf-8")
+        if action == "read_bytes":
+            return p.read_bytes()
+        if action == "write_text":
+            p.write_text(text, encoding="utf-8")
+            return None
+        if action == "unlink":
+            return p.unlink(missing_ok=True)
+        raise ValueError(action)
+
+    def assignment_folder(self) -> Path | None:
+        return None  # the notebook's own folder: paths stay relative
+
+    def swap(self, name: str, value=None, template: str | None = None):
+        """Give the learner's variable another value (or a function answering with ``template``) for a while."""
+        ns = self._shell().user_ns
+        before = ns.get(name, _NOTHING)
+        ns[name] = (lambda *args: template.format(*args)) if template is not None else value
+        return name, before
+
+    def restore(self, token) -> None:
+        name, before = token
+        ns = self._shell().user_ns
+        if before is _NOTHING:
+            ns.pop(name, None)
+        else:
+            ns[name] = before
+
+
+_NOTHING = object()
+
+
+_kernel = _LocalKernel()
+
+
+@contextlib.contextmanager
+def kernel_view(view):
+    """While grading: the judge's view of the learner's kernel replaces the local one."""
+    global _kernel
+    before, _kernel = _kernel, view
+    try:
+        yield view
+    finally:
+        _kernel = before
+
+
+class LearnerFile:
+    """A file in the learner's folder, such as one her function wrote. While grading, her kernel reads and
+    writes it for the test (the grader itself never opens what learner code touched)."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __str__(self) -> str:
+        return self.path
+
+    def __repr__(self) -> str:
+        return f"learner_file({self.path!r})"
+
+    def exists(self) -> bool:
+        return _kernel.file("exists", self.path) is True
+
+    def read_text(self, encoding: str = "utf-8") -> str:
+        return self.read_bytes().decode(encoding)
+
+    def read_bytes(self) -> bytes:
+        if not self.exists():
+            raise Incorrect(_with_context(f"❌ ファイル {self.path} がありません。関数が、まだファイルに書きこんでいません。\n"
+                                          "💡 ヒント: with open(path, \"w\", encoding=\"utf-8\") as f: の形で書きこみます。"))
+        return _kernel.file("read_bytes", self.path)
+
+    def write_text(self, text: str) -> None:
+        _kernel.file("write_text", self.path, text)
+
+    def unlink(self) -> None:
+        _kernel.file("unlink", self.path)
+
+
+def learner_file(path) -> LearnerFile:
+    """A file in the learner's folder, for tests (see LearnerFile)."""
+    return LearnerFile(path)
+
+
+@contextlib.contextmanager
+def learner_value(name: str, value):
+    """While the block runs, the learner's variable ``name`` holds ``value`` (data); then hers comes back."""
+    token = _kernel.swap(name, value=value)
+    try:
+        yield
+    finally:
+        _kernel.restore(token)
+
+
+@contextlib.contextmanager
+def learner_function(name: str, answer: str):
+    """While the block runs, the learner's function ``name`` is a stand-in that returns ``answer.format(*args)``,
+    so that a part that calls it is checked on its own (``"gomi_no_hi({!r}) の答え"``)."""
+    token = _kernel.swap(name, template=answer)
+    try:
+        yield
+    finally:
+        _kernel.restore(token)
+
+
+def assignment_file(path) -> str:
+    """A data file of the assignment (``data/…``): the learner's copy in a self-check, the course's own
+    copy while grading (learner code cannot change what a test compares with)."""
+    folder = _kernel.assignment_folder()
+    return str(folder / path) if folder is not None else str(path)
+
+
+class Feedback(AssertionError):
     """A check's verdict. IPython shows only the Japanese message, not a traceback into check.py
     (``_render_traceback_`` is IPython's hook for that); nbgrader still sees an error, so the cell
     scores no points."""
@@ -32,21 +183,22 @@ class _Feedback(AssertionError):
 
     def __init__(self, *args):
         super().__init__(*args)
-        from . import progress  # self-study copies record each check's outcome (see progress.py)
+        if _kernel.records_progress:
+            from . import progress  # self-study copies record each check's outcome (see progress.py)
 
-        progress.failed(self.progress_state)
+            progress.failed(self.progress_state)
 
     def _render_traceback_(self) -> list[str]:
         return str(self).splitlines()
 
 
-class NotAttempted(_Feedback):
+class NotAttempted(Feedback):
     """The starter code is untouched: nothing to grade yet."""
 
     progress_state = "not attempted"
 
 
-class Incorrect(_Feedback):
+class Incorrect(Feedback):
     """An answer is there, and it is not right yet."""
 
     progress_state = "tried"
@@ -103,12 +255,7 @@ ABOVE_FAILED = ("⚠️ すぐ上のセルがエラーで止まっています�
 
 def _above_failed() -> bool:
     """True when the cell run just before this check ended in an error (in Jupyter)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "last_execution_succeeded", True) is False
+    return _kernel.ran_with_error() is not None
 
 
 def _with_context(text: str) -> str:
@@ -200,10 +347,13 @@ def expect(actual, expected, name: str = "答え", *, hint: str | None = None, h
     raise _fail(name, what, hint)
 
 
-def _learner_frames(exc: BaseException) -> list[traceback.FrameSummary]:
-    """The frames of the learner's own code: not this module, not Python's or a library's."""
+def _learner_frames(exc: BaseException) -> list[tuple[str, int, str]]:
+    """(function, line number, line) of the learner's own code: not this module, not Python's or a library's.
+    An error rebuilt by the judge from the learner's kernel carries them as ``learner_frames``."""
+    if hasattr(exc, "learner_frames"):
+        return list(exc.learner_frames)
     libraries = (sys.prefix, sys.base_prefix, sys.exec_prefix)
-    return [f for f in traceback.extract_tb(exc.__traceback__)
+    return [(f.name, f.lineno, f.line or "") for f in traceback.extract_tb(exc.__traceback__)
             if f.filename != __file__ and not f.filename.startswith(libraries) and "site-packages" not in f.filename]
 
 
@@ -250,9 +400,9 @@ def explain(exc: BaseException) -> str:
     where = ""
     frames = _learner_frames(exc)
     if frames:
-        f = frames[-1]
-        place = f"関数 {f.name} の中" if f.name != "<module>" else "セルの中"
-        where = f"（{place}、{f.lineno} 行目: {(f.line or '').strip()}）"
+        func, lineno, line = frames[-1]
+        place = f"関数 {func} の中" if func != "<module>" else "セルの中"
+        where = f"（{place}、{lineno} 行目: {line.strip()}）"
     kind = type(exc).__name__
     text = str(exc)
     if kind == "NameError" and not str(getattr(exc, "name", "x")).isascii():
@@ -269,7 +419,7 @@ def explain(exc: BaseException) -> str:
         detail = f"ファイル {exc.filename} がありません。Path(path).exists() で、先にあるかを確かめます。"
     elif kind == "JSONDecodeError":
         detail = "ファイルが壊れていて、JSON として読めません。try: と except json.JSONDecodeError: ではさみます。"
-    elif not text.isascii() and kind in ("DesignError", "AttributeError", "ValueError"):
+    elif not text.isascii() and kind in ("DesignError", "AttributeError", "ValueError", "KernelTimeout"):
         detail = text  # already Japanese (the app toolkit, the store)
     else:
         detail = {
@@ -290,24 +440,16 @@ def answer_cell(name: str, variable: str, hint: str | None = None) -> None:
     attempted" while the starter's NotImplementedError is there, and never grades a value left over from an
     earlier run when the cell now has a syntax error."""
     __tracebackhide__ = True
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is None:
-        return
-    err = getattr(sys, "last_value", None) if not shell.last_execution_succeeded else None
+    err = _kernel.ran_with_error()
     if isinstance(err, AssertionError):  # a check's own verdict, not the answer cell's error
         err = None
     tip = f"\n💡 ヒント: {hint}" if hint else "\n💡 ヒント: 直したら、答えのセルを実行してから、このチェックのセルを実行します。"
-    value = shell.user_ns.get(variable)
     if isinstance(err, SyntaxError) or (err is not None and not isinstance(err, NotImplementedError)):
         raise Incorrect(f"❌ {name}: 答えのセルがエラーで止まっています。{explain(err)}{tip}")
-    if value is None and isinstance(err, NotImplementedError):
+    if isinstance(err, NotImplementedError) and _kernel.value(variable) is None:
         raise NotAttempted(f"✏️ まだ解答が書かれていません: {name}。答えのセルの raise NotImplementedError の行を全部消して、"
                            "答えを書きます。")
-    if variable not in shell.user_ns:
+    if not _kernel.defined(variable):
         raise NotAttempted(f"✏️ まだ解答が書かれていません: {name}。{variable} がまだありません。"
                            f"{variable} = … の形で書き、答えのセルを実行してから、このチェックのセルを実行します。")
 
@@ -454,3 +596,63 @@ def expect_hmw(value, name: str = "問い") -> None:
         raise _fail(name, f"解決策（{named[0]}）が入っています。",
                     "ここでは、まだ解決策の名前は入れません。だれが、何をできるようになればよいかを書きます。")
     _ok(name)
+
+
+def expect_design(sekkei, name: str = "設計"):
+    """An app design (a dict, as in module 5) that has components and nothing to fix; returns the App.
+
+    The design is data: while grading, the judge builds the app from it in the grading process.
+    """
+    __tracebackhide__ = True
+    from .app import DesignError, load_design
+
+    answered(sekkei, name)
+    if isinstance(sekkei, dict) and isinstance(sekkei.get("screens"), list):
+        components = [c for s in sekkei["screens"] if isinstance(s, dict) and isinstance(s.get("components"), list)
+                      for c in s["components"]]
+        answered(components, name + " の部品")
+    try:
+        app = load_design(sekkei)
+        problems = app.problems()
+    except DesignError as e:
+        problems = e.problems
+    if problems:
+        raise Incorrect(_with_context(
+            f"❌ {name}: 直すところが {len(problems)} か所あります。\n" + "\n".join("  ・" + m for m in problems)
+            + "\n💡 ヒント: ・ の行を上から1つずつ読んで直します。1つ直したら、答えのセルとこのセルを、もう一度実行します。"))
+    print(f"⭕ {name}: 設計に直すところはありません。")
+    return app
+
+
+def expect_click(button, label, handler: str, before: str = "（まだ変わっていません）"):
+    """Press ``button`` as a finger would (headless) and return ``label.Text`` afterwards.
+
+    Says in Japanese when the button is not connected to the learner's current function ``handler`` (not
+    connected, or an older version of it still connected), when that function is still the starter, or
+    when pressing the button ends in an error. ``label.Text`` is ``before`` until the handler changes it.
+    """
+    __tracebackhide__ = True
+    answer_cell(handler, handler)
+    connected = button.handlers.get("Click")
+    if connected is None or connected is not _kernel.value(handler):
+        raise Incorrect(f"❌ {handler}: いまの {handler} が、{button.name} とつながっていません。\n"
+                        f"💡 ヒント: def {handler}(): の行のすぐ上に @{button.name}.on_click と書いて、"
+                        "そのセルをもう一度実行します。")
+    with button.app.running():
+        label.Text = before
+    try:
+        button.click()
+    except NotImplementedError:
+        raise NotAttempted(f"✏️ まだ解答が書かれていません: {handler}。raise NotImplementedError の行を消して、答えを書きます。") from None
+    except Exception as e:
+        if isinstance(e, NameError) and str(getattr(e, "name", "")).isascii() and getattr(e, "name", None):
+            why = (f"名前 {e.name} が見つかりません。タグのような文字なら、\"{e.name}\" と半角の \" \" で囲みます。"
+                   "部品の名前なら、つづりを確かめます。")
+        else:
+            why = explain(e)
+        hint = ""
+        if "Component" in str(e):
+            hint = ("\n💡 ヒント: 部品そのものではなく、中身を使います。"
+                    "TextBox1.Text や ListView1.Selection のように、.Text や .Selection をつけて取り出します。")
+        raise Incorrect(f"❌ {handler}: {button.name} を押すと、エラーになります。{why}{hint}") from None
+    return label.Text

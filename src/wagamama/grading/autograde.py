@@ -1,52 +1,47 @@
-"""Autograde collected submissions with nbgrader: several at once, each kernel in the sandbox.
+"""Autograde collected submissions with nbgrader: several at once, each in the sandbox, judged outside it.
 
 Each submission goes through three steps in a worker process:
 
-1. :mod:`wagamama.grading.intake` looks at the folder (missing, renamed, empty or corrupt notebooks);
-2. nbgrader's own Autograde (through NbGraderAPI) grades it, with two changes made by configuration:
-   kernels start through :mod:`wagamama.grading.sandbox`, and :class:`wagamama.grading.restore.RestoreMissingCells`
-   puts deleted test cells back;
+1. :mod:`wagamama.grading.intake` looks at the folder (missing, renamed, empty or corrupt notebooks,
+   links and special files);
+2. nbgrader's own Autograde (through NbGraderAPI) grades it with the cohort's nbgrader_config.py, the
+   same configuration plain ``nbgrader autograde`` and the formgrader use: deleted test cells come back
+   (:mod:`~wagamama.grading.restore`), learner cells run in the sandbox
+   (:mod:`~wagamama.grading.sandbox`), test cells are judged in the worker (:mod:`~wagamama.grading.judge`);
 3. a record beside nbgrader's autograded copy (``.wagamama-grading.json``) says which submission was
    graded and what the instructor should look at. A submission without that record is graded again
    on the next run, so an interrupted run is completed by running it again.
 
 Workers take disjoint submissions, so the gradebook sees what sequential nbgrader would write.
+``logs/autograde.log`` gets one line per submission (learner, assignment, outcome, seconds, reason);
+nbgrader's own log goes to ``logs/nbgrader.log``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from multiprocessing.util import Finalize
 from pathlib import Path
 
 from nbgrader.api import MissingEntry
 
 from ..cohort import Cohort, open_cohort
 from ..errors import WagamamaError
-from ..locations import content_root, home
+from ..locations import home
 from ..nbgrader_log import known_reason, reason
-from .sandbox import (
-    KERNEL_NAME,
-    POLICY_ENV,
-    Policy,
-    bubblewrap_works,
-    new_runtime_dir,
-    take_kernel_ends,
-    write_kernelspec,
-)
+from .sandbox import Policy, SandboxUnavailable, require, take_kernel_ends
 
 RECORD = ".wagamama-grading.json"
 KERNEL_ENDS = {
     "notebook_time": "時間切れ: ノート全体が {detail} 秒以内に終わらなかったため、止めました（無限ループなど）。",
     "crashed": "実行中に Python（カーネル）が異常終了しました（{detail}）。",
     "exited": "受講者のコードが Python（カーネル）を終了させました（os._exit など、終了コード {detail}）。",
+    "sandbox": "採点の隔離を始められませんでした（{detail}）。`wagamama doctor` で確かめてください。",
 }
 
 
@@ -75,109 +70,58 @@ def _record(cohort: Cohort, assignment: str, student: str) -> dict | None:
 
 
 def sandbox_policy(cohort: Cohort) -> Policy:
-    """The cohort's limits (cohort.json "sandbox", else the defaults) and what learner code must not see."""
-    cfg = cohort.config()
-    hide = [str(cohort.path), cfg.Exchange.root, str(content_root()), str(home()), os.path.expanduser("~")]
-    db_url = str(cfg.CourseDirectory.db_url)
-    if db_url.startswith("sqlite:///"):
-        hide.append(str(Path(db_url.removeprefix("sqlite:///")).parent))
-    return Policy(**{**cohort.meta.get("sandbox", {}), "hide": hide, "build_root": str(cohort.path / "autograded")})
+    """The cohort's limits (cohort.json "sandbox", else the defaults)."""
+    return Policy.of_cohort(cohort.path)
 
 
-def grading_config(policy: Policy, sandboxed: bool):
-    """What wagamama changes in nbgrader's Autograde, as a traitlets Config."""
-    from traitlets.config import Config
-
-    extra = Config()
-    extra.Autograde.sanitize_preprocessors = [
-        "nbgrader.preprocessors.ClearOutput",
-        "nbgrader.preprocessors.DeduplicateIds",
-        "nbgrader.preprocessors.OverwriteKernelspec",
-        "wagamama.grading.restore.RestoreMissingCells",
-        "nbgrader.preprocessors.CheckCellMetadata",
-    ]
-    extra.Execute.timeout = policy.cell_seconds
-    if sandboxed:
-        extra.Execute.kernel_name = KERNEL_NAME
-        # The sandbox has no network, not even loopback: kernels talk through sockets in the runtime
-        # folder. The path must be absolute (jupyter_client's default, "kernel-ipc", is relative to
-        # the grader's working folder, and the kernel runs in another one).
-        extra.KernelManager.transport = "ipc"
-        extra.KernelManager.ip = os.path.join(policy.runtime_dir, "kernel")
-    return extra
+def write_record(path: Path, record: dict) -> None:
+    """Our record beside the autograded notebook, written without following a link at that name."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(record, f, ensure_ascii=False, indent=1)
 
 
 class _Worker:
-    """What one grading process keeps between submissions: its runtime folder and nbgrader's API."""
+    """What one grading process keeps between submissions: nbgrader's API per cohort."""
 
-    runtime_dir = ""
     apis: dict[str, tuple] = {}
 
 
-def _faster_nbgrader() -> None:
-    """Two costs nbgrader pays again for every notebook, paid once per grading process instead.
-
-    - ``Gradebook`` makes a new SQLAlchemy engine each time it is opened (several times per
-      submission), so every query is compiled again: keep one engine per database URL.
-    - Cell metadata is checked with ``jsonschema.validate``, which first checks the schema itself,
-      for every cell, twice per notebook: check each schema once.
-
-    Same queries, same checks, same results; only the repetition goes.
-    """
+def _one_engine_per_database() -> None:
+    """nbgrader's Gradebook makes a new SQLAlchemy engine each time it is opened (several times per
+    submission), so every query is compiled again: keep one engine per database URL in this process.
+    nbgrader has no setting for this; it is the one thing of nbgrader's we replace."""
     import functools
 
-    import jsonschema
     from nbgrader import api
-    from nbgrader.nbgraderformat import common
 
-    api.create_engine = functools.cache(api.create_engine)
-
-    @functools.cache
-    def validator(schema_json: str):
-        schema = json.loads(schema_json)
-        cls = jsonschema.validators.validator_for(schema)
-        cls.check_schema(schema)
-        return cls(schema)
-
-    class CheckedOnce:
-        ValidationError = jsonschema.ValidationError
-
-        @staticmethod
-        def validate(instance, schema):
-            error = jsonschema.exceptions.best_match(validator(json.dumps(schema, sort_keys=True)).iter_errors(instance))
-            if error is not None:
-                raise error
-
-    common.jsonschema = CheckedOnce
+    if not hasattr(api.create_engine, "cache_info"):
+        api.create_engine = functools.cache(api.create_engine)
 
 
-def _start_worker(log_path: str, home_dir: str, sandboxed: bool) -> None:
-    """Worker start: quiet logs, and (sandboxed) kernels started through wagamama.grading.sandbox."""
+def _start_worker(log_path: str, home_dir: str) -> None:
+    """Worker start: nbgrader's log to the cohort's nbgrader.log, Ctrl-C left to the parent."""
     import warnings
 
     warnings.filterwarnings("ignore")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (see autograde)
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC, 0o640)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
+    os.close(fd)
     os.environ["WAGAMAMA_HOME"] = home_dir
-    _faster_nbgrader()
-    if sandboxed:
-        data = write_kernelspec(Path(home_dir) / "jupyter-data")
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(data), os.environ.get("JUPYTER_PATH")]))
-        _Worker.runtime_dir = new_runtime_dir()
-        Finalize(None, shutil.rmtree, args=(_Worker.runtime_dir, True), exitpriority=0)  # when the worker ends
+    _one_engine_per_database()
 
 
 def _api(cohort_id: str, sandboxed: bool):
-    """This process's cohort and NbGraderAPI, made once; the sandbox policy goes to the kernels by env."""
+    """This process's cohort and NbGraderAPI, made once."""
     if cohort_id not in _Worker.apis:
+        from traitlets.config import Config
+
         cohort = open_cohort(cohort_id)
-        policy = sandbox_policy(cohort)
-        policy.runtime_dir = _Worker.runtime_dir
-        policy.bubblewrap = sandboxed and policy.bubblewrap and bubblewrap_works()  # decided once, here
-        os.environ[POLICY_ENV] = policy.to_env()
-        _Worker.apis[cohort_id] = cohort, cohort.api(grading_config(policy, sandboxed))
+        extra = Config()
+        extra.JudgedExecute.sandbox = sandboxed
+        _Worker.apis[cohort_id] = cohort, cohort.api(extra)
     return _Worker.apis[cohort_id]
 
 
@@ -186,7 +130,13 @@ def _kernel_ends() -> list[str]:
     return [KERNEL_ENDS[why].format(detail=detail) for why, detail in take_kernel_ends()]
 
 
-def _grade_one(cohort_id: str, assignment: str, student: str, sandboxed: bool) -> tuple[bool, str, list[str]]:
+def _grade_one(cohort_id: str, assignment: str, student: str, sandboxed: bool) -> tuple[bool, str, list[str], float]:
+    started = time.monotonic()
+    ok, why, flags = _graded(cohort_id, assignment, student, sandboxed)
+    return ok, why, flags, time.monotonic() - started
+
+
+def _graded(cohort_id: str, assignment: str, student: str, sandboxed: bool) -> tuple[bool, str, list[str]]:
     from .intake import intake
     from .restore import take_restored
 
@@ -200,11 +150,10 @@ def _grade_one(cohort_id: str, assignment: str, student: str, sandboxed: bool) -
     ends = _kernel_ends()
     if not result["success"]:
         log, error = result.get("log", ""), result.get("error", "")
-        print(f"=== {assignment} / {student}: nbgrader failed ===\n{log}\n{error}", flush=True)  # the cohort's log
+        print(f"=== {assignment} / {student}: nbgrader failed ===\n{log}\n{error}", flush=True)  # nbgrader.log
         return False, " ".join([known_reason(log, error), *ends]).strip() or reason(log, error), flags
     record = {"timestamp": _timestamp(cohort.submitted_dir(student, assignment)), "flags": flags + ends}
-    (cohort.autograded_dir(student, assignment) / RECORD).write_text(
-        json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_record(cohort.autograded_dir(student, assignment) / RECORD, record)
     return True, "", flags + ends
 
 
@@ -234,20 +183,26 @@ def autograde(cohort: Cohort, assignment_ids: list[str], jobs: int | None = None
             "nothing to autograde: collect first",
         )
     work = pending(cohort, handed_in, force)
+    if work and sandboxed:
+        try:
+            require(sandbox_policy(cohort))
+        except SandboxUnavailable as exc:
+            raise WagamamaError(str(exc), "the sandbox cannot run here: nothing was graded") from None
     jobs = max(1, jobs or os.cpu_count() or 1)
     results: dict[tuple[str, str], tuple[bool, str, list[str]]] = {}
+    seconds: dict[tuple[str, str], float] = {}
     if work:
-        log = cohort.path / "logs" / "autograde.log"
-        log.parent.mkdir(exist_ok=True)
+        logs = cohort.path / "logs"
+        logs.mkdir(exist_ok=True)
         started = time.monotonic()
         # fork: the workers start with what this process has imported already (nbgrader and all).
         with ProcessPoolExecutor(max_workers=min(jobs, len(work)), mp_context=get_context("fork"),
-                                 initializer=_start_worker, initargs=(str(log), str(home()), sandboxed)) as pool:
+                                 initializer=_start_worker, initargs=(str(logs / "nbgrader.log"), str(home()))) as pool:
             futures = {pool.submit(_grade_one, cohort.id, a, s, sandboxed): (a, s) for a, s in work}
             try:
                 for i, fut in enumerate(as_completed(futures), 1):
                     try:
-                        results[futures[fut]] = fut.result()
+                        *results[futures[fut]], seconds[futures[fut]] = fut.result()
                     except Exception as exc:  # the worker itself died (killed, out of memory): this one failed
                         results[futures[fut]] = (False, f"採点の作業プロセスが止まりました（{type(exc).__name__}）。", [])
                     if progress:
@@ -275,4 +230,26 @@ def autograde(cohort: Cohort, assignment_ids: list[str], jobs: int | None = None
             if (a, s) not in results:
                 status = "skipped"
             outcomes.append(Outcome(a, s, status, sub.score, sub.max_score, flags=flags))
+    if results:
+        _log_lines(cohort, [o for o in outcomes if (o.assignment, o.student) in results], seconds)
     return outcomes
+
+
+STATUS_WORDS = {"graded": "採点済み", "needs_manual": "手動採点待ち", "failed": "失敗", "skipped": "省略"}
+
+
+def _log_lines(cohort: Cohort, outcomes: list[Outcome], seconds: dict) -> None:
+    """One line per graded submission in logs/autograde.log: time, learner, assignment, outcome, seconds, reason."""
+    import datetime as dt
+
+    now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    lines = []
+    for o in outcomes:
+        took = seconds.get((o.assignment, o.student))
+        score = f"{o.score:g}/{o.max_score:g} 点" if o.status in ("graded", "needs_manual") else ""
+        note = " ".join(filter(None, [o.reason, *o.flags])).replace("\n", " ")
+        lines.append("\t".join([now, o.student, o.assignment, STATUS_WORDS[o.status], score,
+                                 f"{took:.1f} 秒" if took is not None else "", note]))
+    fd = os.open(cohort.path / "logs" / "autograde.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o640)
+    with os.fdopen(fd, "a", encoding="utf-8") as f:
+        f.write("".join(line + "\n" for line in lines))

@@ -1,24 +1,14 @@
-"""Run each grading kernel in a sandbox: bubblewrap when it works here, resource limits always.
+"""Run each grading kernel in the sandbox: the grader's side (jupyter_client's kernel provisioner).
 
-nbgrader starts one kernel per notebook. While ``wagamama autograde`` grades, kernels come from the
-kernelspec written by :func:`write_kernelspec`, whose kernel provisioner (jupyter_client's plug-in for
-starting kernels, registered in pyproject.toml) is :class:`SandboxProvisioner`. In the grading process
-itself, before the kernel starts, it wraps the kernel's command line in:
-
-- ``prlimit``: address space (memory), file size, no core dumps, a process count;
-- with bubblewrap (Debian package ``bubblewrap``): no network, a read-only file system, a private
-  /tmp, the course folder, the exchange, the repository (exercises and solutions), ``$WAGAMAMA_HOME``
-  and the instructor's home replaced by empty folders; only the submission's own build folder is
-  writable, and the notebook files in it (the graded copy holds the hidden tests) cannot be read.
-  When the grader runs as root, the kernel runs as an unprivileged uid of its own (see
-  KERNEL_UID_BASE) so that the process limit applies: the build folder is lent to that uid for the
-  run and given back afterwards.
-
-It also keeps a wall-clock limit for the whole notebook (a timer kills the kernel: nbgrader sees a
-dead kernel for that notebook only), passes interrupts to the kernel itself, kills what the kernel
-left running, and records why a kernel ended early (:func:`take_kernel_ends`). The kernel's output
-is capped inside the kernel by :mod:`wagamama.grading.capped_output`. The policy comes from the environment
-variable ``WAGAMAMA_SANDBOX`` (JSON), set by the grader.
+nbgrader starts one kernel per notebook. The cohort's grading config selects the kernelspec written
+by :func:`write_kernelspec`, whose provisioner (registered in pyproject.toml) is
+:class:`SandboxProvisioner`. It does not start the kernel: it starts the launcher
+(:mod:`wagamama.grading.launcher`), which checks the request, sets the limits and runs the kernel in
+bubblewrap. Here: whether the sandbox the cohort asks for can run at all (:func:`require`: grading never
+falls back silently to a weaker one), what `wagamama doctor` and every autograde summary say about it
+(:func:`isolation`), the wall-clock limit of a whole notebook, and why a kernel ended early
+(:func:`take_kernel_ends`). The launcher's stdout goes to /dev/null: nothing the kernel prints reaches
+the grader's log.
 """
 
 from __future__ import annotations
@@ -32,43 +22,17 @@ import subprocess
 import sys
 import tempfile
 import threading
-from dataclasses import asdict, dataclass, field
+import time
 from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
 
-POLICY_ENV = "WAGAMAMA_SANDBOX"
+from .launcher import KERNEL_UID_BASE, RUNTIME_PREFIX, SANDBOX_FAILED, Policy  # noqa: F401 (the grader's names)
+
 KERNEL_NAME = PROVISIONER = "wagamama-sandbox"
-RUNTIME_PREFIX = "wagamama-kernels-"
-# When the grader runs as root, each kernel runs as its own unprivileged uid (no passwd entry):
-# base + the grading process's pid (it runs one kernel at a time). RLIMIT_NPROC counts the tasks of a uid system-wide, so one kernel's
-# fork bomb must not use up the count of a kernel graded beside it.
-KERNEL_UID_BASE = 1_900_000_000
 
-
-@dataclass
-class Policy:
-    cell_seconds: int = 30  # one cell (nbgrader's Execute.timeout)
-    notebook_seconds: int = 120  # the whole notebook, from kernel start
-    memory_mb: int = 2048  # address space of the kernel
-    output_kb: int = 512  # what the kernel may print, per stream
-    file_mb: int = 50  # the largest file it may write
-    processes: int = 64  # processes and threads it may add
-    bubblewrap: bool = True  # use it when it works here
-    hide: list[str] = field(default_factory=list)  # folders replaced by empty ones
-    build_root: str = ""  # the only tree whose folders the kernel may be lent (the cohort's autograded/)
-    runtime_dir: str = ""  # the grading process's folder for connection files (see new_runtime_dir)
-
-    def to_env(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_env(cls) -> Policy:
-        return cls(**json.loads(os.environ.get(POLICY_ENV, "{}")))
-
-
-class SandboxRefused(RuntimeError):
-    """The sandbox was asked to lend a folder it must not touch."""
+class SandboxUnavailable(RuntimeError):
+    """The sandbox the cohort asks for cannot run here (the message says why and what to do, in Japanese)."""
 
 
 @functools.cache
@@ -82,26 +46,61 @@ def bubblewrap_works() -> bool:
     return probe.returncode == 0
 
 
+@functools.cache
+def sudo_launcher() -> list[str]:
+    """``sudo -n`` when this (non-root) grader may start the launcher as root (a hub's grader account)."""
+    if os.geteuid() == 0 or not shutil.which("sudo"):
+        return []
+    probe = subprocess.run(["sudo", "-n", "-l", *launcher_command()],
+                           capture_output=True, timeout=20)
+    return ["sudo", "-n"] if probe.returncode == 0 else []
+
+
+def launcher_command() -> list[str]:
+    return [sys.executable, "-m", "wagamama.grading.launcher", "launch"]
+
+
+def require(policy: Policy) -> None:
+    """Stop before grading when the sandbox the cohort asks for cannot run here (never fall back silently)."""
+    if policy.bubblewrap and not bubblewrap_works():
+        why = ("bubblewrap（bwrap）が入っていません" if not shutil.which("bwrap") else
+               "bubblewrap（bwrap）が、この環境では名前空間を作れません（コンテナの設定などで禁止されています）")
+        raise SandboxUnavailable(
+            f"{why}。受講者のコードを隔離できないので、採点しませんでした。"
+            "`sudo make system-deps` で入れるか、コンテナなら user namespace を許可してください。"
+            "信頼できる提出物だけを採点するときは、講座の cohort.json の \"sandbox\" に \"bubblewrap\": false と書くか、"
+            "`wagamama autograde --no-sandbox` を使います。")
+    if policy.separate_user and os.geteuid() != 0 and not sudo_launcher():
+        raise SandboxUnavailable(
+            "この採点用アカウントから、受講者のコードを別のユーザーで動かせません（sudo の設定がありません）。"
+            "採点簿の持ち主と同じアカウントで受講者のコードを動かさないため、採点しませんでした。"
+            "`sudo wagamama hub render` で、採点用の sudo の設定を作り直してください。")
+
+
 def isolation(policy: Policy | None = None) -> str:
-    """What isolation grading uses on this machine, in Japanese (for `wagamama doctor`)."""
+    """What isolation grading uses on this machine, in Japanese (doctor and every autograde summary)."""
+    from .cgroups import describe, detect
+
     policy = policy or Policy()
-    limits = (f"資源の制限（prlimit: メモリ {policy.memory_mb} MB、プロセス {policy.processes}、"
-              f"ノート1冊 {policy.notebook_seconds} 秒、セル1つ {policy.cell_seconds} 秒、出力 {policy.output_kb} KB）")
-    if policy.bubblewrap and bubblewrap_works():
-        who = "、カーネルごとに別の権限のないユーザーで実行" if os.getuid() == 0 else ""
-        return f"bubblewrap（ネットワークなし・読み取り専用・講座フォルダを隠す{who}）＋{limits}"
-    if policy.bubblewrap:
-        return f"{limits}のみ。bubblewrap を入れると、ファイルとネットワークも隔離します（sudo make system-deps）"
-    return f"{limits}のみ（講座の設定で bubblewrap を切っています）"
+    root = os.geteuid() == 0 or bool(sudo_launcher())
+    limits = (f"{describe(detect() if os.geteuid() == 0 else ('v1' if sudo_launcher() else ''))}＋prlimit"
+              f"（メモリ {policy.memory_mb} MB、プロセス {policy.processes}、ノート1冊 {policy.notebook_seconds} 秒、"
+              f"セル1つ {policy.cell_seconds} 秒、出力 {policy.output_kb} KB、フォルダ {policy.disk_mb} MB"
+              + (f"・{policy.files} ファイル" if root else "") + "）")
+    if not policy.bubblewrap:
+        return f"{limits}のみ（講座の設定で bubblewrap を切っています。ファイルとネットワークは隔離しません）"
+    if not bubblewrap_works():
+        return "なし: bubblewrap が使えないため、採点できません（sudo make system-deps）"
+    who = "カーネルごとに別の権限のないユーザー" if root else "採点するユーザーと同じユーザー"
+    return f"bubblewrap（ネットワークなし・必要なファイルだけ読み取り専用・使い捨てのフォルダ・{who}）＋{limits}"
 
 
 def write_kernelspec(data_dir: Path) -> Path:
-    """A kernelspec under ``data_dir/kernels`` that starts kernels here; put data_dir on JUPYTER_PATH."""
+    """A kernelspec under ``data_dir/kernels`` whose provisioner is the sandbox; put data_dir on JUPYTER_PATH."""
     spec = data_dir / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                 "--IPKernelApp.outstream_class=wagamama.grading.capped_output.CappedOutStream"],
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (wagamama sandbox)",
         "language": "python",
         "interrupt_mode": "signal",
@@ -110,129 +109,25 @@ def write_kernelspec(data_dir: Path) -> Path:
     return data_dir
 
 
-def new_runtime_dir() -> str:
-    """A private folder for connection files and ipc sockets (the sandbox has no network, not even loopback).
+@functools.cache
+def prepare_process() -> str:
+    """Once per grading process: the sandbox's kernelspec on JUPYTER_PATH, and a private folder (0700) for
+    connection files and kernel sockets, removed when the process ends. Returns the folder."""
+    from multiprocessing.util import Finalize
 
-    jupyter_client writes a kernel's connection file with ``tempfile.mkstemp``: the grading process
-    points TMPDIR here, so that the provisioner lends this folder, and only this one, to the kernel.
-    """
     for stale in Path(tempfile.gettempdir()).glob(RUNTIME_PREFIX + "*-*"):  # left by a grader that was killed
         owner = stale.name.removeprefix(RUNTIME_PREFIX).split("-")[0]
-        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists() and stale.lstat().st_uid == os.getuid():
             shutil.rmtree(stale, ignore_errors=True)
-    path = tempfile.mkdtemp(prefix=f"{RUNTIME_PREFIX}{os.getpid()}-")
-    os.environ["TMPDIR"] = os.environ["JUPYTER_RUNTIME_DIR"] = path
-    tempfile.tempdir = None  # forget the cached answer of gettempdir()
-    return path
+    runtime = tempfile.mkdtemp(prefix=f"{RUNTIME_PREFIX}{os.getpid()}-")
+    data = write_kernelspec(Path(runtime) / "jupyter-data")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(data), os.environ.get("JUPYTER_PATH")]))
+    # when the process ends: a multiprocessing worker of `wagamama autograde` or plain nbgrader alike
+    Finalize(None, shutil.rmtree, args=(runtime, True), exitpriority=0)
+    return runtime
 
 
-# --- the provisioner ------------------------------------------------------------------------------------
-
-def _inside(path: Path, root: str) -> bool:
-    return bool(root) and Path(root).resolve() in path.parents
-
-
-def _lend(build: Path, runtime: Path, policy: Policy, uid: int) -> None:
-    """Give the build folder (recursively) and the runtime folder (itself and what is in it) to uid.
-
-    Refuses anything but a folder strictly inside the cohort's autograded/ and the runtime folder the
-    policy names, made by :func:`new_runtime_dir`: this runs as root.
-    """
-    if build.is_symlink() or not _inside(build.resolve(), policy.build_root):
-        raise SandboxRefused(f"not a build folder inside {policy.build_root!r}: {build}")
-    if runtime.is_symlink() or not policy.runtime_dir or runtime != Path(policy.runtime_dir).resolve() \
-            or not runtime.name.startswith(RUNTIME_PREFIX):
-        raise SandboxRefused(f"not a wagamama runtime folder: {runtime}")
-    os.lchown(runtime, uid, uid)
-    for entry in runtime.iterdir():
-        os.lchown(entry, uid, uid)
-    os.lchown(build, uid, uid)
-    for top, dirs, files in os.walk(build):
-        for name in dirs + files:
-            os.lchown(os.path.join(top, name), uid, uid)
-
-
-def kernel_uid() -> int:
-    """The uid of the kernel this grading process starts (it runs one at a time)."""
-    return KERNEL_UID_BASE + os.getpid()
-
-
-def _tasks_of(uid: int) -> int:
-    """Processes and threads this user runs now (RLIMIT_NPROC counts both)."""
-    count = 0
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                if os.stat(f"/proc/{pid}").st_uid == uid:
-                    count += len(os.listdir(f"/proc/{pid}/task"))
-            except OSError:
-                continue
-    return count
-
-
-def command(policy: Policy, kernel: list[str], connection_file: Path, build: Path) -> tuple[list[str], bool]:
-    """The kernel's command line wrapped in the sandbox, and whether it runs as a uid of its own."""
-    own_uid = policy.bubblewrap and os.getuid() == 0
-    # RLIMIT_NPROC counts every task of the kernel's user: the kernel's own uid runs nothing else;
-    # another user's limit leaves room for what that user runs already. Root is never limited by it.
-    processes = policy.processes + (0 if own_uid else _tasks_of(os.getuid()))
-    mb = 1024 * 1024
-    limits = ["prlimit", f"--as={policy.memory_mb * mb}", f"--fsize={policy.file_mb * mb}", "--core=0",
-              f"--nproc={processes}", "--"]
-    if not policy.bubblewrap:  # the grader decided whether bubblewrap works here (bubblewrap_works)
-        return [*limits, *kernel], False
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
-            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
-    for path in sorted({os.path.realpath(p) for p in policy.hide if os.path.isdir(p)}, key=len):
-        args += ["--tmpfs", path]
-    python = {sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parents[1])}
-    for path in sorted({os.path.realpath(p) for p in python if os.path.exists(p)}, key=len):
-        args += ["--ro-bind", path, path]
-    # The folders above the two bound ones, inside /tmp or a hidden folder, exist only as empty ones:
-    # make them traversable, so that learner code looking for ../other.json finds nothing (instead of a
-    # PermissionError), as on a learner's own machine.
-    empty_roots = [Path("/tmp"), *(Path(os.path.realpath(p)) for p in policy.hide)]
-    parents = {a for path in (connection_file.parent, build) for a in path.parents
-               if any(root in a.parents for root in empty_roots)}
-    for parent in sorted(parents, key=lambda a: len(a.parts)):
-        args += ["--perms", "0755", "--dir", str(parent)]
-    for path in (connection_file.parent, build):
-        args += ["--bind", str(path), str(path)]
-    for notebook in sorted(build.glob("*.ipynb")):  # the graded copy holds the hidden tests
-        args += ["--ro-bind", "/dev/null", str(notebook)]
-    # JPY_PARENT_PID means nothing in the kernel's own pid namespace (ipykernel would think its parent
-    # died); --die-with-parent does that job here.
-    args += ["--chdir", str(build), "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
-             "--unsetenv", "JPY_PARENT_PID"]
-    if own_uid:
-        uid = kernel_uid()
-        args += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
-    return [*limits, *args, "--", *kernel], own_uid
-
-
-def _kernels_under(root: int) -> list[int]:
-    """The kernel processes among the descendants of root (bwrap's own command line names it too)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        try:
-            if Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[1:3] == [b"-m", b"ipykernel_launcher"]:
-                found.append(pid)
-                continue
-        except OSError:
-            continue
-        todo += children.get(pid, [])
-    return found
-
+# --- the grader's side: jupyter_client's provisioner --------------------------------------------------------
 
 _ends: list[tuple[str, str]] = []
 
@@ -245,22 +140,25 @@ def take_kernel_ends() -> list[tuple[str, str]]:
 
 
 class SandboxProvisioner(LocalProvisioner):
-    """jupyter_client's local provisioner, with the kernel's command wrapped by :func:`command`."""
+    """jupyter_client's local provisioner, starting the launcher instead of the kernel."""
 
     _policy: Policy | None = None
-    _build: Path | None = None
-    _own_uid = False
     _timer: threading.Timer | None = None
     _ended = False
+    _errors = None
 
     async def pre_launch(self, **kwargs):
         kwargs = await super().pre_launch(**kwargs)
-        self._policy = Policy.from_env()
-        self._build = Path(kwargs.get("cwd") or os.getcwd()).resolve()
+        build = Path(kwargs.get("cwd") or os.getcwd()).resolve()
         connection_file = Path(self.parent.connection_file).resolve()
-        kwargs["cmd"], self._own_uid = command(self._policy, kwargs["cmd"], connection_file, self._build)
-        if self._own_uid:
-            _lend(self._build, connection_file.parent, self._policy, kernel_uid())
+        self._policy = Policy.of_cohort(build.parents[2])
+        require(self._policy)
+        kwargs["cmd"] = [*sudo_launcher(), *launcher_command(), str(build), str(connection_file)]
+        self._errors = tempfile.TemporaryFile()
+        kwargs["stdout"], kwargs["stderr"] = subprocess.DEVNULL, self._errors
+        # SUDO_* of an instructor who typed `sudo wagamama autograde` must not make the launcher think
+        # that a grader account asked; sudo sets them afresh when it is used.
+        kwargs["env"] = {k: v for k, v in kwargs.get("env", os.environ).items() if not k.startswith("SUDO_")}
         return kwargs
 
     async def launch_kernel(self, cmd, **kwargs):
@@ -272,43 +170,63 @@ class SandboxProvisioner(LocalProvisioner):
 
     def _time_up(self) -> None:
         self._end("notebook_time", str(self._policy.notebook_seconds))
-        self._kill_all()
+        self._stop()
 
     def _end(self, reason: str, detail: str) -> None:
         if not self._ended:
             self._ended = True
             _ends.append((reason, detail))
 
-    def _kill_all(self) -> None:
-        try:
-            os.killpg(self.pgid, signal.SIGKILL)  # the kernel, all it started; bwrap takes its namespace down
-        except (OSError, TypeError):
-            pass
+    def _stop(self) -> None:
+        """Ask the launcher to end the kernel and all it started (it cleans up, then exits)."""
+        if self.process is not None and self.process.poll() is None:
+            try:
+                self.process.send_signal(signal.SIGTERM)
+            except ProcessLookupError:
+                pass
 
     async def poll(self):
         code = await super().poll()
-        if code:  # ended by itself; jupyter_client ends kernels with SIGTERM or SIGKILL
-            signum = -code if code < 0 else code - 128 if code > 128 and self._policy.bubblewrap else 0
-            if signum and signum not in (signal.SIGTERM, signal.SIGKILL):
+        if code:  # ended by itself; the launcher exits 128 + N when the kernel died of signal N
+            signum = -code if code < 0 else code - 128 if code > 128 else 0
+            if code == SANDBOX_FAILED:
+                self._end("sandbox", self.launcher_error())
+            elif signum and signum not in (signal.SIGTERM, signal.SIGKILL):
                 self._end("crashed", signal.Signals(signum).name)
             elif not signum:
                 self._end("exited", str(code))
         return code
 
+    def launcher_error(self) -> str:
+        if self._errors is None:
+            return ""
+        self._errors.seek(0)
+        return self._errors.read(4000).decode("utf-8", "replace").strip()
+
     async def send_signal(self, signum: int) -> None:
-        if signum == signal.SIGINT and self._policy.bubblewrap and self.pid:  # bwrap would end the sandbox
-            for pid in _kernels_under(self.pid):
-                try:
-                    os.kill(pid, signum)
-                except ProcessLookupError:
-                    pass
-            return
-        await super().send_signal(signum)
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signum if signum == signal.SIGINT else signal.SIGTERM)
+
+    async def kill(self, restart: bool = False) -> None:
+        self._stop()
+        await self.wait()
+
+    async def terminate(self, restart: bool = False) -> None:
+        self._stop()
+
+    async def wait(self):
+        for _ in range(100):  # the launcher needs a moment to clean up
+            if self.process is None or self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        return await super().wait()
 
     async def cleanup(self, restart: bool = False) -> None:
         if self._timer:
             self._timer.cancel()
-        self._kill_all()  # whatever the kernel left running (a fork bomb's children)
-        if self._own_uid:
-            _lend(self._build, Path(self._policy.runtime_dir).resolve(), self._policy, os.getuid())
+        self._stop()
+        if self._errors is not None:
+            self._errors.close()
         await super().cleanup(restart)
+
+
