@@ -31,6 +31,8 @@ def test_create_list_show(home, capsys):
         (["cohort", "create", "小山", "--program", "oneday", "--title", "t"], "講座ID「小山」は使えません"),
         (["cohort", "create", "x1", "--program", "nope", "--title", "t"], "講座プログラム「nope」はありません"),
         (["cohort", "create", "x1", "--program", "oneday", "--title", "t", "--start", "4月1日"], "日付「4月1日」が読めません"),
+        (["cohort", "create", "x1", "--program", "oneday", "--title", "t", "--instructor", "2026"],
+         "ID 「2026」は英字で始まっていません"),
         (["cohort", "show", "ghost"], "講座「ghost」が見つかりません"),
         (["status", "ghost"], "講座「ghost」が見つかりません"),
         (["roster", "import", "ghost", "x.csv"], "講座「ghost」が見つかりません"),

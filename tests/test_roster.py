@@ -213,6 +213,7 @@ def test_row_numbers_as_ids_import_nothing_until_confirmed(tmp_path, cohort, cap
     out = cli(capsys, "roster", "import", "t-roster", str(path), code=1)
     assert out.startswith("確認してください: ") and "何も取り込んでいません" in out
     assert "ID（列「No.」）が 1 から順の番号だけです" in out and "u1〜u3" in out and "--yes" in out
+    assert "2行目 山田 花子: 1 → u1" in out and "ファイルにない受講者" not in out  # the IDs it would use
     assert students(cohort) == {}
     out = cli(capsys, "roster", "import", "t-roster", str(path), "--yes")
     assert "追加 3 名" in out and "確認のうえ取り込みました: ID（列「No.」）" in out
@@ -228,6 +229,7 @@ def test_every_id_changed_imports_nothing_until_confirmed(tmp_path, cohort):
     message = info.value.message
     assert "前回の名簿と ID が全員ちがいます" in message and "いまの受講者 2 名の ID が、other.csv に1つもありません" in message
     assert "山田 花子: いまの ID u001 → ファイルの ID A01（2行目）" in message and "何も取り込んでいません" in message
+    assert "ファイルにない受講者は残ります" in message
     assert students(cohort) == before
     result = import_roster(cohort, other, confirm=True)
     assert result.added == ["a01", "a02"] and result.not_in_file == ["u001", "u002"]

@@ -73,7 +73,10 @@ def _assignments(cohort, args) -> list[str]:
 
 def cmd_cohort_create(args) -> None:
     from .cohort import create_cohort
+    from .learner_ids import require
 
+    for instructor in args.instructor or ():
+        require(instructor)  # an instructor is a Linux user on a hub too: the one ID rule
     c = create_cohort(args.id, args.program, args.title, args.municipality or "", args.start, args.end,
                       tuple(args.instructor or ()), args.db_url)
     print(f"講座「{c.title}」（{c.id}）を作りました: {c.path}")

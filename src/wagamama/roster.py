@@ -246,9 +246,8 @@ def _warnings(path: Path, learners: list[Learner], id_header: str,
     return warnings
 
 
-def plan_import(cohort: Cohort, path: Path) -> ImportResult:
-    """What importing this file would do, without changing anything."""
-    path = Path(path)
+def _plan(cohort: Cohort, path: Path) -> tuple[ImportResult, list[Learner]]:
+    """What importing this file would do (nothing is changed yet), and its learners."""
     learners, id_header = _read(path)
     with Roster(cohort) as roster:
         current = roster.entries()
@@ -263,7 +262,7 @@ def plan_import(cohort: Cohort, path: Path) -> ImportResult:
             result.updated.append(x.id)
     result.not_in_file = sorted(set(current) - {x.id for x in learners})
     result.warnings = _warnings(path, learners, id_header, current)
-    return result
+    return result, learners
 
 
 def _entry(x: Learner) -> Entry:
@@ -275,7 +274,7 @@ def import_roster(cohort: Cohort, path: Path, confirm: bool = False) -> ImportRe
     them off). When the file looks like a mistake (see ImportResult.warnings), nothing is imported
     unless ``confirm``."""
     path = Path(path)
-    result = plan_import(cohort, path)
+    result, learners = _plan(cohort, path)
     if result.warnings and not confirm:
         mapping = result.mapping_text()
         raise ConfirmationNeeded(
@@ -283,12 +282,13 @@ def import_roster(cohort: Cohort, path: Path, confirm: bool = False) -> ImportRe
             + "\n".join(f"  - {w}" for w in result.warnings)
             + (f"\n{mapping}" if mapping else "")
             + "\nこのままでよければ、--yes をつけてもう一度実行してください。"
-            "前の ID の受講者は残ります。要らない人は `wagamama roster remove` で名簿から外せます。",
+            + ("ファイルにない受講者は残ります。要らない人は `wagamama roster remove` で名簿から外せます。"
+               if result.not_in_file else ""),
             "roster: looks like a mistake, nothing imported; run again with --yes to import anyway",
         )
-    learners = _read(path)[0]
     with Roster(cohort) as roster:
-        roster.put([_entry(x) for x in learners if x.id not in result.unchanged])
+        unchanged = set(result.unchanged)
+        roster.put([_entry(x) for x in learners if x.id not in unchanged])
     return result
 
 

@@ -60,6 +60,7 @@ class Roster:
     def __init__(self, cohort: Cohort):
         self.cohort = cohort
         self.gb = cohort.gradebook()
+        self._waiting: dict[str, set[str]] | None = None  # assignment → learners with a submission in the exchange
         _TABLES.create_all(self.gb.engine)
         self._move_legacy_list()
 
@@ -107,7 +108,9 @@ class Roster:
             folder = self.cohort.path / kind / learner_id
             if folder.is_dir():
                 found |= {p.name for p in folder.iterdir() if p.is_dir()}
-        found |= {a for a in self.cohort.assignments if learner_id in inbound(self.cohort, a)}
+        if self._waiting is None:  # read the exchange once, not once per learner
+            self._waiting = {a: set(inbound(self.cohort, a)) for a in self.cohort.assignments}
+        found |= {a for a, learners in self._waiting.items() if learner_id in learners}
         return sorted(found)
 
     # --- changing --------------------------------------------------------------------------------------
