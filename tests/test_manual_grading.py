@@ -425,9 +425,14 @@ def test_the_page_on_the_cohorts_jupyter_server_as_the_hub_serves_it(fresh, tmp_
             assert page.locator(".wagamama-learner").inner_text().startswith("受講者")
 
             page.goto(f"http://127.0.0.1:{port}{base}lab/tree/{PAGE}?token={token}")
-            page.locator(".jp-Cell .cm-content").first.click(timeout=90_000)
+            # the notebook's kernel is ready (JupyterLab's toolbar says so) before the cell is run with Shift+Enter
+            page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').first.wait_for(timeout=90_000)
+            page.locator(".jp-Cell .cm-content").first.click()
             page.keyboard.press("Shift+Enter")
-            page.get_by_role("button", name="保存して次へ").wait_for(timeout=90_000)
+            try:
+                page.get_by_role("button", name="保存して次へ").wait_for(timeout=90_000)
+            finally:
+                page.screenshot(path=tmp_path / "lab.png")
             assert page.get_by_text("この問題: 採点待ち 4 件（答え 5 件）").first.is_visible()
             browser.close()
     finally:
