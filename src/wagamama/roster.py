@@ -46,11 +46,6 @@ class Learner:
     written: str = ""  # the ID as the file wrote it (before it was made a valid learner ID)
 
     @property
-    def family_given(self) -> tuple[str, str]:
-        parts = self.name.split()
-        return (parts[0], " ".join(parts[1:])) if len(parts) > 1 else (self.name, "")
-
-    @property
     def mapped(self) -> bool:
         return learner_ids.mapped(self.written, self.id)
 

@@ -11,8 +11,9 @@ lives in one small extra table of the same database, ``wagamama_learner``, keyed
   they are simply no longer listed (status, exports, the hub's accounts).
 
 Only the ``student`` table says who exists; the extra table only adds to it (a row without a student
-is ignored). So the roster, the grades and the formgrader can never disagree about who is in the cohort. A learner added with nbgrader's own
-tools (formgrader, ``nbgrader db student add``) is in the roster too, with no kana.
+is ignored). So the roster, the grades and the formgrader can never disagree about who is in the cohort.
+A learner added with nbgrader's own tools (formgrader, ``nbgrader db student add``) is in the roster too,
+with no kana.
 cohort.json no longer lists learners; an older cohort's list is moved into the gradebook once.
 """
 
