@@ -70,8 +70,7 @@ def cohort(tmp_path_factory):
         for sid in NAMES:
             case = Case(sid, "", {"reason": REASONS[sid]}, {}) if sid in REASONS else load_cases(A)["blank"]
             place_collected(c, A, sid, {f"{A}.ipynb": filled(c, A, case)}, "2026-05-01 10:00:00.000000 JST")
-        # The answers are this test's own: real nbgrader, without the sandbox (which has tests of its own).
-        outcomes = autograde(c, [A], jobs=2, sandboxed=False)
+        outcomes = autograde(c, [A], jobs=2)
         assert sorted(o.status for o in outcomes) == ["graded"] + ["needs_manual"] * 4, outcomes
         yield c
 
