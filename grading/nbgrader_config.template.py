@@ -13,7 +13,10 @@ c.CourseDirectory.db_url = os.environ.get("WAGAMAMA_GRADEBOOK_URL", "$db_url")
 c.Exchange.root = "$exchange_root"
 c.Exchange.path_includes_course = True
 c.Exchange.timezone = "Asia/Tokyo"
-# On one machine every learner runs as the same OS user, so the owner check would warn on every submission.
+# Collect copies only folders and regular files, never following a link (wagamama.grading.exchange).
+# check_owner: on a hub, a submission must belong to the learner its name claims (`wagamama hub render`
+# turns it on; on one machine every learner is the same OS user).
+c.ExchangeFactory.collect = "wagamama.grading.exchange.SafeCollect"
 c.ExchangeCollect.check_owner = $check_owner
 
 # What learners see where an answer goes (Japanese instead of "YOUR CODE HERE").
@@ -44,12 +47,15 @@ c.Autograde.autograde_preprocessors = [
     "wagamama.grading.cell_metadata.CheckCellMetadataOnce",
 ]
 
-# Feedback must not show hidden tests, neither their code nor their outputs.
+# Feedback in Japanese, without test code; hidden-test cells keep only their verdict (wagamama.grading.feedback).
 c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades",
-    "wagamama.grading.feedback.HideHiddenTests",
+    "wagamama.grading.feedback.GetGradesAndPending",
+    "wagamama.grading.feedback.CleanFeedback",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# nbgrader always asks for the template "feedback": ours (Japanese, no test code) is found first.
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(__import__("wagamama.grading.feedback").grading.feedback.__file__), "templates")]
 
 # A test cell the judge cannot run (one that relies on the learner's interpreter) stops generate_assignment,
 # with the cell named (exercises/GUIDE.md says how to write tests).

@@ -52,7 +52,7 @@ def graded(tmp_path_factory):
                 hand_in(cohort, a, sid, cases.get(name), home / "learners" / sid)
         collect(cohort, ASSIGNMENTS)
         outcomes = {(o.assignment, o.student): o for o in autograde(cohort, ASSIGNMENTS, jobs=2)}
-        feedback(cohort, ASSIGNMENTS)
+        feedback(cohort, ASSIGNMENTS, partial=True)
         yield cohort, outcomes
 
 
@@ -108,8 +108,9 @@ def test_function_parts_have_hidden_tests(assignment):
     solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
     tests = [c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
     for grade_id, src in solutions.items():
-        for fn in re.findall(r"^def (\w+)\(", src, re.M):
-            assert any(f"expect_call({fn}," in t.split("### BEGIN HIDDEN TESTS")[-1] and "BEGIN HIDDEN TESTS" in t
+        for fn in re.findall(r"^def (\w+)\(", src, re.M):  # called by a hidden test, or pressed as a button's handler
+            assert any((f"expect_call({fn}," in t.split("### BEGIN HIDDEN TESTS")[-1]
+                        or f'"{fn}"' in t.split("### BEGIN HIDDEN TESTS")[-1]) and "BEGIN HIDDEN TESTS" in t
                        for t in tests), f"{grade_id}: function {fn} has no hidden test"
 
 

@@ -280,21 +280,26 @@ def answered(value, name: str = "答え") -> None:
         raise NotAttempted(_with_context(f"✏️ まだ解答が書かれていません: {name}。答えを書いてから、もう一度このセルを実行します。"))
 
 
-def _type_problem(actual, expected) -> str | None:
+def _type_problem(actual, expected, hidden: bool = False) -> str | None:
+    """What kind of value is wrong. ``hidden``: nothing the learner's code made (its value, the name of its
+    class) appears in the message, since her code saw the hidden test's arguments."""
+    show = (lambda v: "") if hidden else (lambda v: " " + _show(v))
+    kind = (lambda v: TYPE_NAMES.get(type(v), "別の種類の値")) if hidden else type_name
     if _is_number(expected) and isinstance(actual, str):
         digits = unicodedata.normalize("NFKC", actual).strip()
         extra = ""
         if digits != actual.strip():
             extra = "全角の数字になっていませんか。"
-        return f"数値が必要ですが、文字列 {_show(actual)} が入っています。{extra}引用符（' や \"）で囲むと文字列になります。"
+        return f"数値が必要ですが、文字列{show(actual)} が入っています。{extra}引用符（' や \"）で囲むと文字列になります。"
     if _is_number(expected) and _is_number(actual):
         return None
-    if type(actual).__name__ in ("Series", "DataFrame") and type(expected).__name__ not in ("Series", "DataFrame"):
+    if type(actual).__name__ in ("Series", "DataFrame") and type(expected).__name__ not in ("Series", "DataFrame") \
+            and not hidden:
         return (f"{type_name(expected)}が必要ですが、表（pandas の {type(actual).__name__}）のままです。"
                 "列のうしろに .tolist() をつけるとリスト、.iloc[0] をつけると上から1つ目の値、"
                 "value_counts() のあとに .to_dict() をつけると辞書になります。")
     if type(expected) is not type(actual) and not (isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple))):
-        return f"{type_name(expected)}が必要ですが、{type_name(actual)} {_show(actual)} が入っています。"
+        return f"{type_name(expected)}が必要ですが、{kind(actual)}{show(actual)} が入っています。"
     return None
 
 
@@ -329,7 +334,7 @@ def expect(actual, expected, name: str = "答え", *, hint: str | None = None, h
     if _equal(a, e, tol):
         _ok(name)
         return
-    problem = _type_problem(actual, expected)
+    problem = _type_problem(actual, expected, hidden)
     pairs = mistakes.items() if isinstance(mistakes, Mapping) else (mistakes or ())
     for wrong, why in pairs:
         if _equal(a, normalize(wrong), tol):
@@ -393,8 +398,31 @@ def _syntax(err: SyntaxError) -> str:
     return text + (f"（{err.lineno} 行目: {line}）" if line else "")
 
 
-def explain(exc: BaseException) -> str:
-    """One or two Japanese sentences on an exception from the learner's code: what happened, where to look."""
+HIDDEN_ERRORS = {
+    "NameError": "名前が見つかりません。つづりと、その名前を作るセルを確かめます。",
+    "TypeError": "値の種類に合わない使い方をしています。",
+    "KeyError": "辞書にないキーを使っています。キーの名前と、全角・半角を確かめます。",
+    "IndexError": "リストの範囲の外の番号を使っています。番号は 0 から始まります。",
+    "ZeroDivisionError": "0 で割り算をしています。",
+    "ValueError": "値の形が合いません。",
+    "AttributeError": "その値には、その機能がありません。",
+    "RecursionError": "関数が自分自身を呼び続けて止まらなくなりました。",
+    "TimeoutError": "時間切れです。決められた時間のうちに終わりませんでした（無限ループなど）。",
+    "FileNotFoundError": "ファイルがありません。",
+}
+
+
+def explain(exc: BaseException, hidden: bool = False) -> str:
+    """One or two Japanese sentences on an exception from the learner's code: what happened, where to look.
+
+    ``hidden``: the learner's code saw a hidden test's arguments, so nothing it made (the message, the
+    name of its class, the place) appears: only what kind of Python error it is.
+    """
+    if hidden:
+        import builtins
+
+        base = next(c.__name__ for c in type(exc).__mro__ if getattr(builtins, c.__name__, None) is c)
+        return HIDDEN_ERRORS.get(base, "エラーになりました。見えるテストのチェックを、先に ⭕ にします。")
     if isinstance(exc, SyntaxError):
         return _syntax(exc)
     where = ""
@@ -468,7 +496,7 @@ def expect_call(func: Callable, *args, expected, name: str | None = None, hint: 
         raise NotAttempted(_with_context(
             f"✏️ まだ解答が書かれていません: {fname}。raise NotImplementedError の行を消して、答えを書きます。")) from None
     except Exception as exc:
-        raise _fail(name, "関数の中でエラーが起きました。" + explain(exc), hint) from None
+        raise _fail(name, "関数の中でエラーが起きました。" + explain(exc, hidden), hint) from None
     if actual is None and expected is not None:
         raise _fail(name, "関数が何も返していません（None）。", "return を忘れていませんか。print は画面に出すだけで、値は返しません。")
     expect(actual, expected, name, hint=hint, hidden=hidden, mistakes=mistakes, tol=tol, returned=True)

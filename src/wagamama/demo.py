@@ -103,11 +103,12 @@ def run_demo(jobs: int | None = None) -> None:
         gb.db.commit()
     _step("講師が文章の答えを、ルーブリック（grading/rubrics/）で採点しました（1名は採点待ち）", t0)
 
-    feedback(cohort, cohort.assignments)
+    released = feedback(cohort, cohort.assignments)
     returned = {(a, sid) for a in cohort.assignments for sid in HANDED_IN.get(a, {})
                 if learner.fetch_feedback(cohort, a, sid, work / "learners" / sid)}
     _step(f"フィードバックを返しました（受講者 {len({sid for _, sid in returned})} 名が、"
-          f"あわせて {len(returned)} 件の課題のフィードバックを受け取りました）", t0)
+          f"あわせて {len(returned)} 件の課題のフィードバックを受け取りました。"
+          f"文章の採点を待っている {len(released.held)} 件は、まだ返していません）", t0)
 
     csv_path = export(cohort, "csv")
     xlsx_path = export(cohort, "xlsx")

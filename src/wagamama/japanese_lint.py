@@ -1,8 +1,8 @@
 """Lint the Japanese in notebooks' markdown cells and in the guides with textlint (npm) and .textlintrc.json.
 
 `python -m wagamama.japanese_lint [NOTEBOOK_OR_MD ...]` prints each problem as file, cell id, line,
-and exits 1 when there are any. Files default to the notebooks in curriculum/ and exercises/ and the
-facilitator guides in curriculum/guides/.
+and exits 1 when there are any. Files default to the notebooks in curriculum/ and exercises/, the
+facilitator guides in curriculum/guides/ and exercises/GUIDE.md.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ def notebooks() -> list[Path]:
 
 
 def guides() -> list[Path]:
-    return sorted((content_root() / "curriculum" / "guides").glob("*.md"))
+    """The facilitator guides and the guide for instructors who write assignments."""
+    root = content_root()
+    return sorted((root / "curriculum" / "guides").glob("*.md")) + [root / "exercises" / "GUIDE.md"]
 
 
 def lint(paths: list[Path]) -> list[str]:

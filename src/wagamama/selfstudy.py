@@ -74,8 +74,13 @@ def _task(cells, index: int) -> str:
     return ""
 
 
-def _mark(nb, assignment: str, source: Path) -> dict:
-    """Mark check cells for progress; return the hints of each check."""
+def model_answers_on() -> bool:
+    """Model answers are on unless the instructors switched them off (WAGAMAMA_MODEL_ANSWERS=off)."""
+    return os.environ.get("WAGAMAMA_MODEL_ANSWERS", "on").lower() not in ("off", "0", "false", "no")
+
+
+def _mark(nb, assignment: str, source: Path, with_answers: bool) -> dict:
+    """Mark check cells for progress; return the hints of each check (no model answers unless ``with_answers``)."""
     answers = model_answers(source)
     hints, last_solution = {}, None
     for i, cell in enumerate(nb.cells):
@@ -86,7 +91,7 @@ def _mark(nb, assignment: str, source: Path) -> dict:
             check = meta["grade_id"]
             index, part = last_solution
             hints[check] = {"part": part, "task": _task(nb.cells, index), "shape": scaffold(answers.get(part, "")),
-                            "answer": answers.get(part, "")}
+                            "answer": answers.get(part, "") if with_answers else ""}
             cell.source = (f"from wagamama import progress; progress.part({assignment!r}, {check!r})\n"
                            f"{cell.source}\nprogress.passed({assignment!r}, {check!r})")
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(INTRO, id="selfstudy-intro"))
@@ -96,7 +101,9 @@ def _mark(nb, assignment: str, source: Path) -> dict:
 
 
 def build(dest: Path) -> list[Path]:
-    """Generate the self-study copies of every assignment into ``dest``; return the notebooks."""
+    """Generate the self-study copies of every assignment into ``dest``; return the notebooks.
+
+    With model answers switched off, the hint files hold none (a learner cannot read them from the file)."""
     from .cohort import create_cohort
     from .nbgrader_log import ensure
     from .programs import catalog
@@ -119,7 +126,7 @@ def build(dest: Path) -> list[Path]:
                 hints = {}
                 for nb_path in sorted(out.glob("*.ipynb")):
                     nb = nbformat.read(nb_path, as_version=4)
-                    hints.update(_mark(nb, a, cohort.path / "source" / a / nb_path.name))
+                    hints.update(_mark(nb, a, cohort.path / "source" / a / nb_path.name, model_answers_on()))
                     nbformat.write(nb, nb_path)
                     made.append(nb_path)
                 (out / HINTS).write_text(json.dumps(hints, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -170,11 +177,10 @@ def hint(level: int = 1) -> None:
 
 def answer() -> None:
     """The model answer, after a genuine attempt only, and only where model answers are on."""
-    if os.environ.get("WAGAMAMA_MODEL_ANSWERS", "on").lower() in ("off", "0", "false", "no"):
-        print("この講座では、見本の答えは表示しない設定です。講師に聞いてください。")
-        return
-    found = _current()
-    if found is None:
+    found = _current() if model_answers_on() else None
+    if found is None or not found[1].get("answer"):
+        if not model_answers_on() or found is not None:
+            print("この講座では、見本の答えは表示しない設定です。講師に聞いてください。")
         return
     check, h = found
     assignment = Path.cwd().name

@@ -188,11 +188,10 @@ def _serve(request: dict) -> dict:
     if op == "names":
         ns = _shell().user_ns
         return {"values": {n: encode(ns[n]) if n in ns else {"$missing": 1} for n in request["names"]}}
-    if op == "state":  # for answer_cell: is the name there, and did the cell just run end in an error?
-        shell = _shell()
+    if op == "state":  # for answer_cell: is the name there, and the last error (the judge knows which cell failed)
         err = getattr(sys, "last_value", None)
-        return {"defined": request["name"] in shell.user_ns,
-                "last_error": error_facts(err) if err is not None and not shell.last_execution_succeeded else None}
+        return {"defined": request["name"] in _shell().user_ns,
+                "last_error": error_facts(err) if isinstance(err, BaseException) else None}
     target = _handles[request["h"]] if "h" in request else None
     args = decode(request.get("args", []))
     kwargs = decode(request.get("kwargs", {"$d": []}))

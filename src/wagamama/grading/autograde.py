@@ -235,6 +235,17 @@ def autograde(cohort: Cohort, assignment_ids: list[str], jobs: int | None = None
     return outcomes
 
 
+def kernel_trouble(cohort: Cohort) -> list[tuple[str, str, str]]:
+    """(learner, assignment, why) of graded submissions whose kernel hit a time limit or crashed."""
+    found = []
+    for record_file in sorted((cohort.path / "autograded").glob(f"*/*/{RECORD}")):
+        record = _record(cohort, record_file.parent.name, record_file.parent.parent.name) or {}
+        for flag in record.get("flags", []):
+            if any(flag.startswith(text.split("{")[0]) for text in KERNEL_ENDS.values()):
+                found.append((record_file.parent.parent.name, record_file.parent.name, flag))
+    return found
+
+
 STATUS_WORDS = {"graded": "採点済み", "needs_manual": "手動採点待ち", "failed": "失敗", "skipped": "省略"}
 
 

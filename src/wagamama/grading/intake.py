@@ -2,7 +2,8 @@
 
 nbgrader's own messages for a broken submission are English log lines ("No notebooks found",
 NotJSONError). This step runs first and gives the instructor a Japanese reason with the file name.
-It never changes or removes what the learner handed in. The one thing it adds: when the assignment's
+It never changes or removes what the learner handed in, and refuses a folder holding anything but folders
+and regular files (a link there would be followed by nbgrader, as root). The one thing it adds: when the assignment's
 notebook is missing but exactly one other notebook can only be it (``ex01_wagamama (1).ipynb``,
 ``ex01_wagamama-Copy1.ipynb``, ``ワガママ日記.ipynb``), a copy under the right name, and a flag.
 """
@@ -10,7 +11,9 @@ notebook is missing but exactly one other notebook can only be it (``ex01_wagama
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,11 +52,30 @@ def _readable(path: Path) -> str:
     return ""
 
 
+def _not_regular(folder: Path) -> str:
+    """"" when the folder holds only folders and regular files, else the first other thing (Japanese)."""
+    for top, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(top) / name
+            mode = path.lstat().st_mode
+            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                kind = "シンボリックリンク" if stat.S_ISLNK(mode) else "ふつうでないファイル（FIFO やデバイスなど）"
+                return (f"提出物の {path.relative_to(folder)} が{kind}です。何も開かずに、採点をやめました。"
+                        "受講者に、ふつうのファイルだけで提出し直してもらってください。")
+    return ""
+
+
 def intake(cohort: Cohort, assignment: str, student: str) -> Intake:
     folder = cohort.submitted_dir(student, assignment)
+    found = Intake()
+    if folder.is_symlink() or not folder.is_dir():
+        found.problem = f"提出物のフォルダ {folder.name} がフォルダではありません。採点をやめました。"
+        return found
+    found.problem = _not_regular(folder)
+    if found.problem:
+        return found
     expected = sorted(p.name for p in (cohort.path / "source" / assignment).glob("*.ipynb"))
     handed_in = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
-    found = Intake()
 
     missing = [name for name in expected if not (folder / name).is_file()]
     others = [p for p in handed_in if p.name not in expected]

@@ -42,6 +42,7 @@ AGENT = "__import__('wagamama.grading.agent').grading.agent.answer({!r})"
 MAX_REPLY = 16 * 1024 * 1024  # one reply from the kernel, in bytes (larger ones are dropped by ZeroMQ)
 MAX_ITEMS = 100_000  # values in one reply
 GRACE = 5  # seconds a kernel has to answer after an interrupt
+MAX_PRINTED = 16 * 1024  # what the learner's code may print during one test cell (characters)
 
 
 class KernelTimeout(TimeoutError):
@@ -222,6 +223,7 @@ class Judge:
         self.kernel_view = _KernelView(self)
         self._remotes: dict[int, Remote] = {}
         self.last_cell_failed = False
+        self.printed = 0
 
     # values between the two processes
     def encode(self, value):
@@ -288,7 +290,9 @@ class Judge:
         """One request to the agent: the value it returns; what the learner's code printed goes to our stdout."""
         reply = self.link.ask(request, self.timeout)
         out = reply.get("out")
-        if isinstance(out, str) and out:
+        if isinstance(out, str) and out and self.printed < MAX_PRINTED:  # what the learner's code printed
+            out = out[: MAX_PRINTED - self.printed]
+            self.printed += len(out)
             print(out, end="" if out.endswith("\n") else "\n")
         if reply.get("interrupted"):
             raise KernelTimeout(f"時間切れです。{self.timeout:.0f} 秒たっても終わりませんでした（無限ループなど）。")
@@ -320,6 +324,7 @@ class Judge:
     def run(self, source: str, grade_id: str) -> list:
         """Run one test cell here; return the outputs nbgrader grades (a stream of ⭕ lines, maybe an error)."""
         code = compile(source, f"<チェック {grade_id}>", "exec")
+        self.printed = 0
         wanted = sorted(n for n in read_names(source) if n not in self.namespace and not hasattr(builtins, n))
         printed = io.StringIO()
         error: BaseException | None = None
@@ -454,6 +459,15 @@ class JudgedExecute(Execute):
                                        traceback=["❌ 受講者のカーネルの答えが、データではありませんでした。"])]
         cell.execution_count = None
         return cell, resources
+
+    def on_cell_executed(self, **kwargs):
+        """nbgrader adds the execute reply's error to the cell: shortened here, like every other output."""
+        content = kwargs["execute_reply"]["content"]
+        if content.get("status") == "error":
+            content["ename"] = str(content.get("ename", ""))[:100]
+            content["evalue"] = str(content.get("evalue", ""))[:2000]
+            content["traceback"] = [str(line)[:2000] for line in (content.get("traceback") or [])[:40]]
+        return super().on_cell_executed(**kwargs)
 
     # outputs of the learner's cells, capped here (the kernel cannot lift a cap kept by the grader)
     def output(self, outs, msg, display_id, cell_index):

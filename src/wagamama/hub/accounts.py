@@ -6,7 +6,11 @@
   belongs to ``grader-<id>`` and that group (2750), so other cohorts cannot even list it (nbgrader
   releases only into a folder the releaser owns: ``wagamama release`` run by root switches to the grader);
 - the cohort's course folder (gradebook, submissions) belongs to ``grader-<id>`` only (0750), the
-  account its formgrader runs as;
+  account its formgrader runs as; learner code graded there never runs as that account: a sudoers rule
+  lets ``grader-<id>`` start the grading launcher (and nothing else) as root, which runs each kernel
+  under a uid of its own, and the cohort's sandbox refuses to grade without it (``separate_user``);
+- instructor material (exercises/ with solutions and hidden tests, grading/ with the typical answers,
+  tests/, bench/ and the git history) is not readable by learners;
 - on each login the curriculum is copied into the learner's home: missing files only, so a learner's
   edits are never overwritten and new lessons still arrive.
 
@@ -94,6 +98,48 @@ def _grader_owns_collect(config: Path) -> None:
         config.write_text(fixed, encoding="utf-8")
 
 
+def _grade_as_another_user(cohort) -> None:
+    """The cohort's sandbox refuses to run learner code as its grader account (the gradebook's owner)."""
+    sandbox = cohort.meta.setdefault("sandbox", {})
+    if not sandbox.get("separate_user"):
+        sandbox["separate_user"] = True
+        cohort.save()
+
+
+SUDOERS = Path("/etc/sudoers.d/wagamama-grading")
+
+
+def write_sudoers(graders: list[str]) -> None:
+    """Each cohort's grader account may start the grading launcher as root, with any arguments (the
+    launcher checks them), and nothing else. Checked with visudo before it is put in place."""
+    from ..grading.sandbox import launcher_command
+
+    command = " ".join(launcher_command()) + " *"
+    text = "# Written by `wagamama hub render`: the grading launcher, for each cohort's grader account.\n"
+    text += "".join(f"{g} ALL=(root) NOPASSWD: {command}\n" for g in sorted(graders))
+    if SUDOERS.exists() and SUDOERS.read_text() == text:
+        return
+    tmp = SUDOERS.with_name(".wagamama-grading.tmp")
+    tmp.write_text(text)
+    os.chmod(tmp, 0o440)
+    check = subprocess.run(["visudo", "-c", "-f", str(tmp)], capture_output=True, text=True)
+    if check.returncode != 0:
+        tmp.unlink()
+        raise WagamamaError(f"sudo の設定を作れませんでした: {check.stdout.strip()} {check.stderr.strip()}",
+                            "visudo refused the sudoers file")
+    tmp.replace(SUDOERS)
+
+
+def protect_instructor_material() -> None:
+    """Solutions, hidden tests and typical answers stay with root and the instructors' tools."""
+    from ..locations import content_root
+
+    for name in ("exercises", "grading", "tests", "bench", ".git"):
+        folder = content_root() / name
+        if folder.is_dir() and not folder.is_symlink():
+            os.chmod(folder, folder.stat().st_mode & 0o7750)
+
+
 def prepare(plan: HubPlan, homes: Path) -> None:
     """Users, groups, homes and folder permissions for every cohort in the plan."""
     exchange = exchange_dir()
@@ -108,12 +154,15 @@ def prepare(plan: HubPlan, homes: Path) -> None:
         for instructor in c.instructors:
             ensure_user(instructor, homes / instructor)
         _grader_owns_collect(cohort.path / "nbgrader_config.py")
+        _grade_as_another_user(cohort)
         _own(cohort.path, c.grader, c.grader, 0o750)
         course_exchange = exchange / c.id
         course_exchange.mkdir(exist_ok=True)
         _own(course_exchange, c.grader, learner_group(c.id), 0o2750)
     for folder in (exchange.parent, exchange.parent / "cohorts"):
         os.chmod(folder, 0o755)
+    write_sudoers([c.grader for c in plan.cohorts])
+    protect_instructor_material()
 
 
 def copy_curriculum(user: str) -> list[Path]:
