@@ -197,11 +197,8 @@ def cmd_collect(args) -> None:
     from .grading.collect import collect
 
     c = open_cohort(args.id)
-    collected = collect(c, _assignments(c, args))
-    for a, students in collected.learners.items():
+    for a, students in collect(c, _assignments(c, args)).items():
         print(f"{a}: {len(students)} 名分を回収しました（{'、'.join(students)}）")
-    for why in collected.refused:
-        print(f"  受け付けなかった提出: {why}")
 
 
 def _progress(done: int, total: int, started: float) -> None:
@@ -218,8 +215,7 @@ def _progress(done: int, total: int, started: float) -> None:
 
 def cmd_autograde(args) -> None:
     from .cohort import open_cohort
-    from .grading.autograde import autograde, sandbox_policy
-    from .grading.sandbox import isolation
+    from .grading.autograde import autograde
 
     c = open_cohort(args.id)
     outcomes = autograde(c, _assignments(c, args), jobs=args.jobs, force=args.force, progress=_progress,
@@ -227,8 +223,6 @@ def cmd_autograde(args) -> None:
     counts = {k: sum(o.status == k for o in outcomes) for k in ("graded", "needs_manual", "skipped", "failed")}
     print(f"採点済み {counts['graded']} 件、手動採点待ち {counts['needs_manual']} 件、"
           f"変更なしで省略 {counts['skipped']} 件、失敗 {counts['failed']} 件")
-    print("隔離: " + ("なし（--no-sandbox: 受講者のコードを隔離せずに動かしました）" if args.no_sandbox
-                      else isolation(sandbox_policy(c))))
     for o in outcomes:
         if o.status == "failed":
             print(f"  失敗: {o.student} / {o.assignment}: {o.reason}")
@@ -238,6 +232,30 @@ def cmd_autograde(args) -> None:
         raise WagamamaError("採点できなかった提出物があります（上の一覧）。ほかの受講者の採点は終わっています。"
                             "提出物は submitted/ にそのまま残っています。",
                             f"{counts['failed']} submission(s) failed")
+
+
+def cmd_report(args) -> None:
+    from .report import Options, Period, report_all, report_cohort
+
+    if args.dashboard:
+        import shutil
+
+        from .report_dashboard import notebook
+
+        print(f"ダッシュボードのノートを書き出しました: {shutil.copy(notebook(), args.dashboard)}")
+        return
+    if bool(args.id) == args.all:
+        raise WagamamaError("講座ID か --all のどちらか一つを指定してください（例: wagamama report oyama-2026a）。",
+                            "give COHORT or --all")
+    options = Options(Period.parse(args.date_from, args.date_to), args.idle_days, args.complete_assignments,
+                      args.complete_percent)
+    out = Path(args.output) if args.output else None
+    if args.all:
+        report, html, xlsx = report_all(args.program, options, out)
+    else:
+        report, html, xlsx = report_cohort(args.id, options, out)
+    print("\n".join(report.summary))
+    print(f"書き出しました: {html}\n書き出しました: {xlsx}")
 
 
 def cmd_doctor(args) -> None:
@@ -250,7 +268,7 @@ def cmd_doctor(args) -> None:
 
     print(f"WAGAMAMA_HOME: {home()}")
     print(f"Python: {sys.executable}")
-    for tool in ("bwrap", "sudo", "chromium", "node", "pg_ctlcluster"):
+    for tool in ("bwrap", "chromium", "node", "pg_ctlcluster"):
         print(f"{tool}: {shutil.which(tool) or 'なし（sudo make system-deps で入ります）'}")
     cohorts = [open_cohort(args.id)] if args.id else list_cohorts()
     print(f"採点の隔離（既定）: {isolation(Policy())}")
@@ -263,33 +281,8 @@ def cmd_feedback(args) -> None:
     from .grading.feedback import feedback
 
     c = open_cohort(args.id)
-    done = feedback(c, _assignments(c, args), partial=args.partial)
-    for a, students in done.learners.items():
+    for a, students in feedback(c, _assignments(c, args)).items():
         print(f"{a}: {len(students)} 名にフィードバックを返しました（{c.path / 'feedback'}）")
-    if done.held:
-        answers = sum(n for _, _, n in done.held)
-        print(f"文章の答えがまだ採点されていないため、{len(done.held)} 件のフィードバックを返していません"
-              f"（採点されていない答え {answers} 件）。採点してからもう一度実行するか、"
-              "採点の終わった分だけでも返すときは --partial をつけます。")
-        for student, a, n in done.held:
-            print(f"  保留: {student} / {a}: 採点されていない答え {n} 件")
-    for student, a, why in done.failed:
-        print(f"  返せませんでした: {student} / {a}: {why}")
-    _print_kernel_trouble(c)
-    if done.failed:
-        raise WagamamaError("フィードバックを返せなかった受講者がいます（上の一覧）。ほかの受講者には返しました。",
-                            f"{len(done.failed)} feedback(s) failed")
-
-
-def _print_kernel_trouble(cohort) -> None:
-    """Submissions whose grading hit a time limit or whose Python crashed (from the autograde records)."""
-    from .grading.autograde import kernel_trouble
-
-    trouble = kernel_trouble(cohort)
-    if trouble:
-        print("時間切れや、Python が止まった提出物（講師が中身を確かめてください）:")
-        for student, a, why in trouble:
-            print(f"  {student} / {a}: {why}")
 
 
 def cmd_grade(args) -> None:
@@ -466,8 +459,6 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument("id")
         c.add_argument("assignment", nargs="?")
         c.set_defaults(func=func)
-    c.add_argument("--partial", action="store_true",
-                   help="文章の答えの採点が終わっていなくても返す（まだ読んでいる答えは、そう書いて返します）")
 
     c = sub.add_parser("autograde", help="自動採点する")
     c.add_argument("id")
@@ -496,6 +487,18 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--output", help="書き出し先のファイル")
     c.set_defaults(func=cmd_export)
 
+    c = sub.add_parser("report", help="講座のレポート（HTML と Excel）: 進みぐあい、支援が必要な人、町への報告")
+    c.add_argument("id", nargs="?", help="講座ID")
+    c.add_argument("--all", action="store_true", help="すべての講座のまとめ（--program で絞れます）")
+    c.add_argument("--program", help="--all のとき、このプログラムの講座だけ（例: wagamama-lab）")
+    c.add_argument("--from", dest="date_from", help="期間の始め（2026-04-01）")
+    c.add_argument("--to", dest="date_to", help="期間の終わり（2026-05-31）。この日の終わりの時点で数えます（既定: 今）")
+    c.add_argument("--idle-days", type=int, default=7, help="この日数、提出がない人を「支援が必要かもしれない人」に入れます")
+    c.add_argument("--complete-assignments", type=int, help="修了に必要な課題の数（既定: cohort.json か、すべて）")
+    c.add_argument("--complete-percent", type=float, help="修了に数える課題の、自動チェックの得点率（%%）")
+    c.add_argument("--output", help="書き出すフォルダ（既定: 講座フォルダの reports/、--all は $WAGAMAMA_HOME/reports/）")
+    c.add_argument("--dashboard", help="講師用のダッシュボードのノートを、このファイルに書き出す")
+    c.set_defaults(func=cmd_report)
 
     c = sub.add_parser("doctor", help="この環境で使える部品と、採点の隔離のしかたを表示する")
     c.add_argument("id", nargs="?")

@@ -39,9 +39,8 @@ def items() -> dict[str, Item]:
     """Item id → Item, in the standard's order."""
     data = table()
     cats = data["categories"]
-    return {i: Item(i, e["category"], cats.get(e["category"], {}).get("title", e["category"]), e.get("group", ""),
-                    e["title"])
-            for i, e in data["items"].items()}
+    return {i: Item(i, e["category"], cats.get(e["category"], {}).get("title", e["category"]),
+                    e.get("group", ""), e["title"]) for i, e in data["items"].items()}
 
 
 def categories() -> dict[str, str]:
