@@ -197,8 +197,11 @@ def cmd_collect(args) -> None:
     from .grading.collect import collect
 
     c = open_cohort(args.id)
-    for a, students in collect(c, _assignments(c, args)).items():
+    collected = collect(c, _assignments(c, args))
+    for a, students in collected.learners.items():
         print(f"{a}: {len(students)} 名分を回収しました（{'、'.join(students)}）")
+    for why in collected.refused:
+        print(f"  受け付けなかった提出: {why}")
 
 
 def _progress(done: int, total: int, started: float) -> None:
@@ -215,7 +218,8 @@ def _progress(done: int, total: int, started: float) -> None:
 
 def cmd_autograde(args) -> None:
     from .cohort import open_cohort
-    from .grading.autograde import autograde
+    from .grading.autograde import autograde, sandbox_policy
+    from .grading.sandbox import isolation
 
     c = open_cohort(args.id)
     outcomes = autograde(c, _assignments(c, args), jobs=args.jobs, force=args.force, progress=_progress,
@@ -223,6 +227,8 @@ def cmd_autograde(args) -> None:
     counts = {k: sum(o.status == k for o in outcomes) for k in ("graded", "needs_manual", "skipped", "failed")}
     print(f"採点済み {counts['graded']} 件、手動採点待ち {counts['needs_manual']} 件、"
           f"変更なしで省略 {counts['skipped']} 件、失敗 {counts['failed']} 件")
+    print("隔離: " + ("なし（--no-sandbox: 受講者のコードを隔離せずに動かしました）" if args.no_sandbox
+                      else isolation(sandbox_policy(c))))
     for o in outcomes:
         if o.status == "failed":
             print(f"  失敗: {o.student} / {o.assignment}: {o.reason}")
@@ -268,7 +274,7 @@ def cmd_doctor(args) -> None:
 
     print(f"WAGAMAMA_HOME: {home()}")
     print(f"Python: {sys.executable}")
-    for tool in ("bwrap", "chromium", "node", "pg_ctlcluster"):
+    for tool in ("bwrap", "sudo", "chromium", "node", "pg_ctlcluster"):
         print(f"{tool}: {shutil.which(tool) or 'なし（sudo make system-deps で入ります）'}")
     cohorts = [open_cohort(args.id)] if args.id else list_cohorts()
     print(f"採点の隔離（既定）: {isolation(Policy())}")
@@ -281,8 +287,33 @@ def cmd_feedback(args) -> None:
     from .grading.feedback import feedback
 
     c = open_cohort(args.id)
-    for a, students in feedback(c, _assignments(c, args)).items():
+    done = feedback(c, _assignments(c, args), partial=args.partial)
+    for a, students in done.learners.items():
         print(f"{a}: {len(students)} 名にフィードバックを返しました（{c.path / 'feedback'}）")
+    if done.held:
+        answers = sum(n for _, _, n in done.held)
+        print(f"文章の答えがまだ採点されていないため、{len(done.held)} 件のフィードバックを返していません"
+              f"（採点されていない答え {answers} 件）。採点してからもう一度実行するか、"
+              "採点の終わった分だけでも返すときは --partial をつけます。")
+        for student, a, n in done.held:
+            print(f"  保留: {student} / {a}: 採点されていない答え {n} 件")
+    for student, a, why in done.failed:
+        print(f"  返せませんでした: {student} / {a}: {why}")
+    _print_kernel_trouble(c)
+    if done.failed:
+        raise WagamamaError("フィードバックを返せなかった受講者がいます（上の一覧）。ほかの受講者には返しました。",
+                            f"{len(done.failed)} feedback(s) failed")
+
+
+def _print_kernel_trouble(cohort) -> None:
+    """Submissions whose grading hit a time limit or whose Python crashed (from the autograde records)."""
+    from .grading.autograde import kernel_trouble
+
+    trouble = kernel_trouble(cohort)
+    if trouble:
+        print("時間切れや、Python が止まった提出物（講師が中身を確かめてください）:")
+        for student, a, why in trouble:
+            print(f"  {student} / {a}: {why}")
 
 
 def cmd_grade(args) -> None:
@@ -459,6 +490,8 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument("id")
         c.add_argument("assignment", nargs="?")
         c.set_defaults(func=func)
+    c.add_argument("--partial", action="store_true",
+                   help="文章の答えの採点が終わっていなくても返す（まだ読んでいる答えは、そう書いて返します）")
 
     c = sub.add_parser("autograde", help="自動採点する")
     c.add_argument("id")
@@ -486,6 +519,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
     c.add_argument("--output", help="書き出し先のファイル")
     c.set_defaults(func=cmd_export)
+
 
     c = sub.add_parser("report", help="講座のレポート（HTML と Excel）: 進みぐあい、支援が必要な人、町への報告")
     c.add_argument("id", nargs="?", help="講座ID")
