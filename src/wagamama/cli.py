@@ -520,7 +520,6 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--output", help="書き出し先のファイル")
     c.set_defaults(func=cmd_export)
 
-
     c = sub.add_parser("report", help="講座のレポート（HTML と Excel）: 進みぐあい、支援が必要な人、町への報告")
     c.add_argument("id", nargs="?", help="講座ID")
     c.add_argument("--all", action="store_true", help="すべての講座のまとめ（--program で絞れます）")
