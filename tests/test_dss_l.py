@@ -1,4 +1,4 @@
-"""The DSS-L mapping has one source: curriculum/dss_l.yaml (the standard's items) and the ids in programs.yaml."""
+"""The DSS-L mapping has one source: curriculum/dss_l.yaml (the standard's items), ids in programs.yaml."""
 
 import shutil
 
@@ -17,7 +17,8 @@ def test_the_table_holds_the_standards_four_parts_and_their_items():
     assert by_category["why"] == ["社会の変化", "顧客価値の変化", "競争環境の変化"]
     assert [i.title for i in items.values() if i.group == "データ"] == [
         "社会におけるデータ", "データを読む・説明する", "データを扱う", "データによって判断する"]
-    assert [i.title for i in items.values() if i.group == "デジタル技術"] == ["AI", "クラウド", "ハードウェア・ソフトウェア", "ネットワーク"]
+    assert [i.title for i in items.values() if i.group == "デジタル技術"] == [
+        "AI", "クラウド", "ハードウェア・ソフトウェア", "ネットワーク"]
     assert by_category["how"] == ["活用事例・利用方法", "セキュリティ", "モラル", "コンプライアンス"]
     assert len(by_category["mind"]) == 7 and "顧客・ユーザーへの共感" in by_category["mind"]
     assert items["data_decide"].label == "What（データ）: データによって判断する"
@@ -41,7 +42,8 @@ def test_a_wrong_id_or_a_missing_mapping_is_found(tmp_path, monkeypatch):
     data = yaml.safe_load((REPO / "curriculum" / "programs.yaml").read_text(encoding="utf-8"))
     data["lessons"]["03_kotoba"]["dss_l"] = ["mind_empathy", "What: データを読む・説明する"]
     del data["assignments"]["ex04_idea"]["dss_l"]
-    (tmp_path / "curriculum" / "programs.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    text = yaml.safe_dump(data, allow_unicode=True)
+    (tmp_path / "curriculum" / "programs.yaml").write_text(text, encoding="utf-8")
     monkeypatch.setenv("WAGAMAMA_CONTENT", str(tmp_path))
     assert dss_l.problems() == [
         "programs.yaml: レッスン「03_kotoba」の dss_l「What: データを読む・説明する」は dss_l.yaml にありません。",
