@@ -35,8 +35,8 @@ SECTIONS = [  # (heading, what it shows in order: table ids, and chart ids as "c
             "scores"]),
     ("支援が必要かもしれない人", ["help"]),
     ("問題ごとの結果（どこを教え直すか）", ["chart:checks", "checks", "failures", "ungraded"]),
-    ("町への報告", ["town", "by-month"]),
-    ("講座ごと", ["chart:completion", "cohorts", "by-year"]),
+    ("町への報告", ["town", "by-year", "by-month"]),
+    ("講座ごと", ["chart:completion", "cohorts"]),
     ("DX リテラシー標準（DSS-L）", ["dss", "chart:dss"]),
 ]
 
