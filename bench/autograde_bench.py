@@ -3,8 +3,10 @@
 One run prints, for a cohort of realistic submissions of one assignment (right, partly right, blank,
 slow, broken):
 
-- plain sequential `nbgrader autograde`;
-- `wagamama autograde --jobs N` with the sandbox, and with --no-sandbox;
+- plain sequential `nbgrader autograde` as nbgrader ships it (test cells in the learner's kernel, no
+  sandbox): the baseline;
+- the same command with the cohort's config (judged outside the kernel, sandboxed), sequential;
+- `wagamama autograde --jobs N` with the sandbox, and with --no-sandbox (judged all the same);
 - the bare floor: one nbclient run of each submitted notebook, sequentially, divided by the cores;
 
 as medians over --repeat runs, with the ratios, and checks that every method gave the same scores.
@@ -96,6 +98,25 @@ def scores(home: Path) -> dict[str, float]:
             return {}
 
 
+STOCK = """
+# nbgrader as it ships: test cells run in the learner's kernel, no sandbox (the benchmark's baseline)
+c.Autograde.sanitize_preprocessors = ["nbgrader.preprocessors.ClearOutput", "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec", "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata"]
+c.Autograde.autograde_preprocessors = ["nbgrader.preprocessors.Execute", "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata"]
+c.Execute.timeout = 30
+"""
+
+
+def run_stock(home: Path) -> float:
+    config = home / "cohorts" / "bench" / "nbgrader_config.py"
+    config.write_text(config.read_text(encoding="utf-8") + STOCK, encoding="utf-8")
+    return run_plain(home)
+
+
 def run_plain(home: Path) -> float:
     course = home / "cohorts" / "bench"
     t = time.perf_counter()
@@ -149,7 +170,8 @@ def main() -> None:
           f"{cores} cores, --jobs {args.jobs}, median of {args.repeat}")
 
     methods = {
-        "nbgrader autograde (sequential)": run_plain,
+        "nbgrader autograde (sequential)": run_stock,
+        "nbgrader autograde, cohort config (sequential)": run_plain,
         f"wagamama autograde --jobs {args.jobs} (sandbox)": lambda h: run_wagamama(h, args.jobs, True),
         f"wagamama autograde --jobs {args.jobs} --no-sandbox": lambda h: run_wagamama(h, args.jobs, False),
     }

@@ -53,9 +53,12 @@ c.GenerateFeedback.preprocessors = [
     "wagamama.grading.feedback.CleanFeedback",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
-# nbgrader always asks for the template "feedback": ours (Japanese, no test code) is found first.
+# nbgrader always asks for the template "feedback": ours (Japanese, no test code) is found first; the
+# formgrader's own templates come after it.
 c.HTMLExporter.extra_template_basedirs = [
-    os.path.join(os.path.dirname(__import__("wagamama.grading.feedback").grading.feedback.__file__), "templates")]
+    os.path.join(os.path.dirname(__import__("wagamama.grading.feedback").grading.feedback.__file__), "templates"),
+    os.path.join(os.path.dirname(__import__("nbgrader").__file__), "server_extensions", "formgrader", "templates"),
+]
 
 # A test cell the judge cannot run (one that relies on the learner's interpreter) stops generate_assignment,
 # with the cell named (exercises/GUIDE.md says how to write tests).

@@ -89,6 +89,39 @@ def postgres():
     shutil.rmtree(data, ignore_errors=True)
 
 
+def _runs_as_other_users() -> bool:
+    """Other Unix users can run this venv's Python (every folder on the way lets them through)."""
+    import subprocess
+
+    probe = subprocess.run(["runuser", "-u", "nobody", "--", sys.executable, "-c", "import wagamama"],
+                           capture_output=True, cwd="/")
+    return probe.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def other_users_run_python():
+    """Learner servers and an unprivileged grader run the venv's Python as other Unix users. In CI (root, a
+    throwaway machine) open the folders above the venv and the checkout for traversal only (o+x) for the
+    session; on a laptop the test explains instead."""
+    import stat
+
+    need(os.geteuid() == 0, "root (tests that run as other Unix users)", "sudo make test")
+    need(shutil.which("useradd") is not None, "useradd", "apt-get install passwd")
+    opened = []
+    if not _runs_as_other_users() and os.environ.get("CI", "").lower() == "true":
+        for target in {Path(sys.executable).resolve(), REPO.resolve(), Path(sys.prefix).resolve()}:
+            for folder in target.parents:
+                mode = folder.stat().st_mode
+                if not mode & stat.S_IXOTH:
+                    os.chmod(folder, mode | stat.S_IXOTH)
+                    opened.append((folder, mode))
+    need(_runs_as_other_users(), "a Python that other Unix users can run (the venv and its base interpreter)",
+         "make the checkout and the venv's Python readable by all users, e.g. create .venv from /usr/bin/python3")
+    yield
+    for folder, mode in reversed(opened):
+        os.chmod(folder, mode)
+
+
 def sandbox_leftovers(root: Path) -> list[str]:
     """Command lines of sandboxed kernel processes still running in a folder under root (a cohort).
 

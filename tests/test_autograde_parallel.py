@@ -97,6 +97,7 @@ def test_rerun_skips_and_never_touches_manual_grades(home):
     with cohort.gradebook() as gb:
         grade = gb.find_grade("reason", A, A, model)
         grade.manual_score = 2
+        grade.needs_manual_grade = False  # as the formgrader and the grading page do
         comment = gb.find_comment("reason", A, A, model)
         comment.manual_comment = "場面が目に浮かびます。"
         gb.db.commit()
@@ -108,6 +109,8 @@ def test_rerun_skips_and_never_touches_manual_grades(home):
         assert gb.find_grade("reason", A, A, model).manual_score == 2
         assert gb.find_comment("reason", A, A, model).manual_comment == "場面が目に浮かびます。"
         assert gb.find_submission(A, model).score == expected[model] + 2
+        assert not gb.find_grade("reason", A, A, model).needs_manual_grade, "graded by a person: stays graded"
+        assert not gb.find_submission(A, model).needs_manual_grade
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])

@@ -95,3 +95,13 @@ def test_gradebook_url_from_the_environment_wins(home, monkeypatch):
     assert cohort.config().CourseDirectory.db_url.endswith("/gradebook_pgtest")
     monkeypatch.delenv("WAGAMAMA_GRADEBOOK_URL")
     assert str(Path(cohort.config().CourseDirectory.db_url.removeprefix("sqlite:///")).name) == "gradebook.db"
+
+
+def test_the_learner_image_holds_no_solutions_hidden_tests_or_typical_answers():
+    """Learners can read their image: it is built from the package and the lessons only."""
+    dockerfile = (REPO / "deploy" / "k8s" / "images" / "learner" / "Dockerfile").read_text(encoding="utf-8")
+    copied = [word for line in dockerfile.splitlines() if line.startswith("COPY")
+              for word in line.split()[1:-1] if not word.startswith("--")]
+    assert copied and "." not in copied, copied
+    assert not [c for c in copied if c.split("/")[0] in ("exercises", "grading", "tests", "bench", ".git")], copied
+    assert {"src", "curriculum"} <= set(copied)

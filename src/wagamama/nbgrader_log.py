@@ -23,9 +23,15 @@ def known_reason(log: str, error: str = "") -> str:
     return next((japanese for needle, japanese in REASONS if needle in text), "")
 
 
+OURS = "exercises/GUIDE.md"  # our own Japanese messages in nbgrader's log (wagamama.grading.authoring)
+
+
 def reason(log: str, error: str = "") -> str:
     if known := known_reason(log, error):
         return known
+    ours = [line.split("] ", 1)[-1].strip() for line in f"{log}\n{error}".splitlines() if OURS in line]
+    if ours:
+        return ours[0]
     text = f"{log}\n{error}"
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return "nbgrader がエラーで止まりました: " + (lines[-1].strip() if lines else "理由は記録されていません。")

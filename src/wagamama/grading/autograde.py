@@ -144,7 +144,11 @@ def _graded(cohort_id: str, assignment: str, student: str, sandboxed: bool) -> t
     found = intake(cohort, assignment, student)
     if found.problem:
         return False, found.problem, found.flags
+    before = _record(cohort, assignment, student)
+    same_submission = before is not None and before.get("timestamp") == _timestamp(cohort.submitted_dir(student, assignment))
     result = api.autograde(assignment, student, force=True, create=False)
+    if result["success"] and same_submission:
+        _keep_manual_grades(cohort, assignment, student)
     flags = found.flags + [f"テストのセル {name} が提出されたノートにありませんでした。元に戻して採点しました。"
                            for name in take_restored()]
     ends = _kernel_ends()
@@ -155,6 +159,17 @@ def _graded(cohort_id: str, assignment: str, student: str, sandboxed: bool) -> t
     record = {"timestamp": _timestamp(cohort.submitted_dir(student, assignment)), "flags": flags + ends}
     write_record(cohort.autograded_dir(student, assignment) / RECORD, record)
     return True, "", flags + ends
+
+
+def _keep_manual_grades(cohort: Cohort, assignment: str, student: str) -> None:
+    """The same submission graded again (--force): nbgrader marks its written answers as waiting for a
+    person again, though the instructor's scores are still there. They stay graded."""
+    with cohort.gradebook() as gb:
+        for nb in gb.find_submission(assignment, student).notebooks:
+            for grade in nb.grades:
+                if grade.manual_score is not None and grade.needs_manual_grade:
+                    grade.needs_manual_grade = False
+        gb.db.commit()
 
 
 def submitted(cohort: Cohort, assignment_ids: list[str]) -> list[tuple[str, str]]:

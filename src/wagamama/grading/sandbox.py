@@ -46,12 +46,12 @@ def bubblewrap_works() -> bool:
     return probe.returncode == 0
 
 
-@functools.cache
 def sudo_launcher() -> list[str]:
-    """``sudo -n`` when this (non-root) grader may start the launcher as root (a hub's grader account)."""
+    """``sudo -n`` when this (non-root) grader may start the launcher as root (a hub's grader account).
+    Asked again for every kernel: a rule taken away stops grading at once."""
     if os.geteuid() == 0 or not shutil.which("sudo"):
         return []
-    probe = subprocess.run(["sudo", "-n", "-l", *launcher_command()],
+    probe = subprocess.run(["sudo", "-n", "-l", *launcher_command(), "probe", "probe"],
                            capture_output=True, timeout=20)
     return ["sudo", "-n"] if probe.returncode == 0 else []
 
