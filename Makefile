@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -c "from wagamama.japanese_errors import install; install()"  # Japanese error explanations in kernels
 	@touch $@
 
 ## The platform on this machine: JupyterLab in Japanese on 127.0.0.1 with a demo cohort
@@ -26,9 +27,10 @@ COHORT ?= demo
 start: $(STAMP)
 	$(BIN)/wagamama start $(COHORT)
 
-## A whole cohort, headless, with a summary table.
+## A whole cohort, headless, with a summary table (`make demo PROGRAM=kyoryokutai` or PROGRAM=sip: that track's cohort).
+PROGRAM ?= wagamama-lab
 demo: $(STAMP)
-	$(BIN)/wagamama demo
+	$(BIN)/wagamama demo --program $(PROGRAM)
 
 ## The whole test suite (installs system packages first when run as root, as in CI).
 test: $(STAMP) check-system-deps

@@ -104,9 +104,11 @@ def test_lessons_and_the_progress_notebook_execute_offline(binder):
         nb = execute(binder, lesson, allow_errors=False)  # cells that err on purpose are tagged raises-exception
         assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
     nb = execute(binder, binder["repo"] / "selfstudy" / "progress.ipynb", allow_errors=False)
-    report = "".join(o.get("text", "") for o in nb.cells[1].outputs)
+    tracks = "".join(o.get("text", "") for o in nb.cells[1].outputs)
+    assert "地域おこし協力隊" in tracks and "（kyoryokutai）" in tracks and "（sip）" in tracks
+    report = "".join(o.get("text", "") for o in nb.cells[3].outputs)
     assert "次は「はじめての Jupyter」" in report
-    assert any("image/png" in o.get("data", {}) for o in nb.cells[3].outputs)
+    assert any("image/png" in o.get("data", {}) for o in nb.cells[5].outputs)
 
 
 def test_links_open_the_right_notebook():

@@ -19,6 +19,7 @@ from wagamama.cohort import create_cohort
 from wagamama.grading.autograde import autograde
 from wagamama.grading.collect import collect
 from wagamama.grading.feedback import feedback
+from wagamama.programs import load_programs
 from wagamama.release import release
 from wagamama.roster import import_roster
 
@@ -32,28 +33,47 @@ def learner_id(case: str) -> str:
     return "c-" + case.replace("_", "-")
 
 
+def cohorts_for(assignments: list[str]) -> dict[str, list[str]]:
+    """Program → the assignments graded in its cohort: each assignment once, in the first program that has it
+    (the core track first, then the longer tracks for their own modules)."""
+    programs = load_programs()
+    order = ["wagamama-lab"] + [p for p in programs if p != "wagamama-lab"]
+    left, plan = list(assignments), {}
+    for pid in order:
+        mine = [a for a in programs[pid].assignments if a in left]
+        if mine:
+            plan[pid] = mine
+            left = [a for a in left if a not in mine]
+    assert not left, f"every exercise must belong to a program: {left}"
+    return plan
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """One cohort in which every case of every assignment was handed in, collected, graded, fed back."""
+    """One cohort per program in which every case of its assignments was handed in, collected, graded, fed back.
+
+    Yields (assignment → its cohort, (assignment, learner) → outcome)."""
     home = tmp_path_factory.mktemp("integrity")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WAGAMAMA_HOME", str(home))
-        cohort = create_cohort("integrity", "wagamama-lab", "採点の確かめ")
-        assert set(ASSIGNMENTS) <= set(cohort.assignments), "every exercise must belong to the core program"
         names = sorted({c for _, c in CASES} | {"source"})
         roster = home / "roster.csv"
         roster.write_text("id,氏名\n" + "".join(f"{learner_id(n)},{n}\n" for n in names), encoding="utf-8")
-        import_roster(cohort, roster)
-        release(cohort, ASSIGNMENTS)
-        for a in ASSIGNMENTS:
-            cases = load_cases(a)
-            for name in ["source"] + list(cases):
-                sid = learner_id(name)
-                hand_in(cohort, a, sid, cases.get(name), home / "learners" / sid)
-        collect(cohort, ASSIGNMENTS)
-        outcomes = {(o.assignment, o.student): o for o in autograde(cohort, ASSIGNMENTS, jobs=2)}
-        feedback(cohort, ASSIGNMENTS, partial=True)
-        yield cohort, outcomes
+        by_assignment, outcomes = {}, {}
+        for pid, assignments in cohorts_for(ASSIGNMENTS).items():
+            cohort = create_cohort(f"integrity-{pid}", pid, "採点の確かめ")
+            import_roster(cohort, roster)
+            release(cohort, assignments)
+            for a in assignments:
+                by_assignment[a] = cohort
+                cases = load_cases(a)
+                for name in ["source"] + list(cases):
+                    sid = learner_id(name)
+                    hand_in(cohort, a, sid, cases.get(name), home / "learners" / pid / sid)
+            collect(cohort, assignments)
+            outcomes |= {(o.assignment, o.student): o for o in autograde(cohort, assignments, jobs=2)}
+            feedback(cohort, assignments, partial=True)
+        yield by_assignment, outcomes
 
 
 def grades(cohort, a, sid) -> dict[str, float]:
@@ -70,7 +90,8 @@ def cell_output(cohort, a, sid, grade_id) -> str:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_notebook_scores_full_marks(graded, assignment):
-    cohort, outcomes = graded
+    cohorts, outcomes = graded
+    cohort = cohorts[assignment]
     o = outcomes[(assignment, learner_id("source"))]
     assert o.status in ("graded", "needs_manual"), o.reason
     with cohort.gradebook() as gb:
@@ -80,7 +101,8 @@ def test_source_notebook_scores_full_marks(graded, assignment):
 
 @pytest.mark.parametrize("assignment, case", CASES)
 def test_case_scores_exactly_as_expected(graded, assignment, case):
-    cohort, outcomes = graded
+    cohorts, outcomes = graded
+    cohort = cohorts[assignment]
     sid = learner_id(case)
     c = load_cases(assignment)[case]
     assert outcomes[(assignment, sid)].status != "failed", outcomes[(assignment, sid)].reason
@@ -135,7 +157,8 @@ def visible_text(path: Path) -> str:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_hidden_tests_absent_from_release_and_feedback(graded, assignment):
-    cohort, _ = graded
+    cohorts, _ = graded
+    cohort = cohorts[assignment]
     lines = hidden_lines(assignment)
     assert lines, "the assignment has hidden tests"
     files = [cohort.path / "release" / assignment / f"{assignment}.ipynb"]

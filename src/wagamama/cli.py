@@ -355,7 +355,7 @@ def cmd_export(args) -> None:
 def cmd_demo(args) -> None:
     from .demo import run_demo
 
-    run_demo(jobs=args.jobs)
+    run_demo(jobs=args.jobs, program=args.program)
 
 
 def cmd_start(args) -> int:
@@ -429,6 +429,9 @@ def cmd_selfstudy(args) -> None:
 def cmd_progress(args) -> None:
     from . import progress
 
+    if args.program is None:
+        print(progress.tracks())
+        print()
     print(progress.report(args.program))
     if args.chart:
         progress.chart(args.program).savefig(args.chart)
@@ -539,6 +542,7 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("demo", help="見本の講座を最初から最後まで動かす（ブラウザなし）")
     c.add_argument("--jobs", type=int, default=None)
+    c.add_argument("--program", default="wagamama-lab", help="講座プログラム（wagamama-lab, kyoryokutai, sip）")
     c.set_defaults(func=cmd_demo)
 
     app = sub.add_parser("app", help="アプリの設計を確かめる・App Inventor 用に書き出す・Voilà で公開する"
@@ -591,7 +595,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("dest", nargs="?", default="selfstudy")
     c.set_defaults(func=cmd_selfstudy)
     c = sub.add_parser("progress", help="一人で学ぶときの進みぐあい（このパソコンの記録）")
-    c.add_argument("--program", default="wagamama-lab")
+    c.add_argument("--program", default=None,
+                   help="コース（wagamama-lab, oneday, kyoryokutai, sip。既定: 記録から、いま進めているコース）")
     c.add_argument("--chart", help="グラフを保存するファイル（例: progress.png）")
     c.set_defaults(func=cmd_progress)
     c = sub.add_parser("links", help="ノートを直接開く Binder と nbgitpuller のリンクを作る")

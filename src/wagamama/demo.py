@@ -14,6 +14,7 @@ from pathlib import Path
 from . import learner
 from .cases import hand_in, load_cases
 from .cohort import create_cohort, open_cohort
+from .errors import WagamamaError
 from .export import export
 from .grading.autograde import autograde
 from .grading.collect import collect
@@ -24,6 +25,12 @@ from .roster import import_roster
 from .status import render_learners, render_summary, status
 
 COHORT = "demo-sakura"
+# program → (cohort id, title, municipality): `wagamama demo --program kyoryokutai` grades a cohort of that track
+COHORTS = {
+    "wagamama-lab": (COHORT, "さくら町 ワガママLab 2026秋（デモ）", "さくら町（架空の町）"),
+    "kyoryokutai": ("demo-momiji", "もみじ町 地域おこし協力隊 デジタル実践コース 2026（デモ）", "もみじ町（架空の町）"),
+    "sip": ("demo-aoba", "あおば市 エンジニア向け 地域課題解決コース 2026（デモ）", "あおば市（架空の市）"),
+}
 # id, 氏名, ふりがな, rubric level for the written answers (None: left for the instructor)
 LEARNERS = [
     ("u001", "山田 花子", "やまだ はなこ", 3),
@@ -64,15 +71,21 @@ def _step(text: str, t0: float) -> None:
     print(f"[{time.monotonic() - t0:5.1f}s] {text}", flush=True)
 
 
-def run_demo(jobs: int | None = None) -> None:
+def run_demo(jobs: int | None = None, program: str = "wagamama-lab") -> None:
+    from .programs import get_program
+
+    get_program(program)  # a Japanese error for an unknown program
+    if program not in COHORTS:
+        raise WagamamaError(f"デモがあるのは {'、'.join(COHORTS)} の講座です（「{program}」のデモはありません）。",
+                            f"no demo for program {program}")
+    cohort_id, title, town = COHORTS[program]
     t0 = time.monotonic()
-    shutil.rmtree(cohorts_dir() / COHORT, ignore_errors=True)
-    shutil.rmtree(exchange_dir() / COHORT, ignore_errors=True)
+    shutil.rmtree(cohorts_dir() / cohort_id, ignore_errors=True)
+    shutil.rmtree(exchange_dir() / cohort_id, ignore_errors=True)
     work = home() / "demo"
     shutil.rmtree(work, ignore_errors=True)
 
-    cohort = create_cohort(COHORT, "wagamama-lab", "さくら町 ワガママLab 2026秋（デモ）", "さくら町（架空の町）",
-                           start="2026-10-01", instructors=("instructor",))
+    cohort = create_cohort(cohort_id, program, title, town, start="2026-10-01", instructors=("instructor",))
     _step(f"講座を作りました: {cohort.path}", t0)
     r = import_roster(cohort, _write_roster(work / "名簿_さくら町.csv"))
     _step(f"名簿（Shift_JIS の CSV）から {len(r.added)} 名を取り込みました", t0)
@@ -114,7 +127,7 @@ def run_demo(jobs: int | None = None) -> None:
     xlsx_path = export(cohort, "xlsx")
     _step("成績を書き出しました", t0)
 
-    cohort = open_cohort(COHORT)
+    cohort = open_cohort(cohort_id)
     print()
     print(f"{cohort.title}（{cohort.id}）")
     st = status(cohort)
@@ -123,7 +136,7 @@ def run_demo(jobs: int | None = None) -> None:
     print(render_learners(st))
     print()
     print(f"フィードバック（講師側）: {cohort.path / 'feedback'}")
-    print(f"フィードバック（受講者側）: {work / 'learners'}/<ID>/{COHORT}/<課題>/feedback/")
+    print(f"フィードバック（受講者側）: {work / 'learners'}/<ID>/{cohort_id}/<課題>/feedback/")
     print(f"成績（CSV, Excel 用 BOM つき）: {csv_path}")
     print(f"成績（Excel）: {xlsx_path}")
     print(f"かかった時間: {time.monotonic() - t0:.1f} 秒")

@@ -86,10 +86,27 @@ def checks_of(assignment: str) -> list[str]:
     return found
 
 
-def summary(program: str = "wagamama-lab") -> list[dict]:
+def current_program() -> str:
+    """The track the learner is on, from her own records: a track whose own assignments (in no other track she
+    could be on) she has checked, the most recent first; the core track when there is none."""
+    from .programs import load_programs
+
+    data = load()
+    programs = load_programs()
+    latest = {}
+    for pid, program in programs.items():
+        others = {a for q, p in programs.items() if q != pid for a in p.assignments}
+        own = [a for a in program.assignments if a not in others]
+        times = [e.get("time", "") for a in own for e in data.get(a, {}).values() if isinstance(e, dict)]
+        if times:
+            latest[pid] = max(times)
+    return max(latest, key=latest.get) if latest else "wagamama-lab"
+
+
+def summary(program: str | None = None) -> list[dict]:
     data = load()
     rows = []
-    for step in get_program(program).steps:
+    for step in get_program(program or current_program()).steps:
         if step.kind != "assignment":
             continue
         checks = checks_of(step.id)
@@ -100,9 +117,25 @@ def summary(program: str = "wagamama-lab") -> list[dict]:
     return rows
 
 
-def report(program: str = "wagamama-lab") -> str:
+def tracks() -> str:
+    """Every track (program) with how far the learner is in it, and how to look at one."""
+    from .programs import load_programs
+
+    lines = ["コース（講座プログラム）ごとの進みぐあい（チェックに通った数 / 全部の数）"]
+    now = current_program()
+    for pid, program in load_programs().items():
+        rows = summary(pid)
+        done, total = sum(r["done"] for r in rows), sum(r["total"] for r in rows)
+        mark = "▶" if pid == now else "・"
+        lines.append(f"{mark} {program.title}（{pid}）: 課題 {len(rows)} 件、チェック {done} / {total}")
+    lines.append(f"▶ の印が、いま進めているコースです。ほかのコースは progress.report(\"{now}\") の名前を変えて見ます。")
+    return "\n".join(lines)
+
+
+def report(program: str | None = None) -> str:
+    program = program or current_program()
     rows = summary(program)
-    lines = ["これまでの進みぐあい（チェックに通った数 / 全部の数）"]
+    lines = [f"{get_program(program).title}: これまでの進みぐあい（チェックに通った数 / 全部の数）"]
     for r in rows:
         mark = "✅" if r["done"] == r["total"] else ("▶" if r["done"] else "・")
         lines.append(f"{mark} {r['title']}（{r['id']}）: {r['done']} / {r['total']}")
@@ -114,16 +147,17 @@ def report(program: str = "wagamama-lab") -> str:
     return "\n".join(lines)
 
 
-def chart(program: str = "wagamama-lab"):
+def chart(program: str | None = None):
     """A bar per assignment: the share of checks passed, with Japanese labels."""
     import matplotlib.pyplot as plt
     import matplotlib_fontja  # noqa: F401  (Japanese font, shipped with the package)
 
+    program = program or current_program()
     rows = summary(program)
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(rows) + 1))
     ax.barh([r["title"] for r in rows][::-1], [r["done"] / max(r["total"], 1) * 100 for r in rows][::-1], color="#3f51b5")
     ax.set_xlim(0, 100)
     ax.set_xlabel("チェックに通った割合（%）")
-    ax.set_title("ワガママLab の進みぐあい")
+    ax.set_title(f"{get_program(program).title} の進みぐあい")
     fig.tight_layout()
     return fig

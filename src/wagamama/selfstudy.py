@@ -106,7 +106,7 @@ def build(dest: Path) -> list[Path]:
     With model answers switched off, the hint files hold none (a learner cannot read them from the file)."""
     from .cohort import create_cohort
     from .nbgrader_log import ensure
-    from .programs import catalog
+    from .programs import catalog, load_programs
 
     assignments = list(catalog()["assignments"])
     dest = Path(dest)
@@ -115,10 +115,15 @@ def build(dest: Path) -> list[Path]:
         old = os.environ.get("WAGAMAMA_HOME")
         os.environ["WAGAMAMA_HOME"] = tmp
         try:
-            cohort = create_cohort("selfstudy", "wagamama-lab", "一人で学ぶ")
-            api = cohort.api()
+            cohorts = {}  # assignment → a cohort of the first program that has it (the core track first)
+            programs = load_programs()
+            for pid in ["wagamama-lab"] + [p for p in programs if p != "wagamama-lab"]:
+                if any(a not in cohorts for a in programs[pid].assignments):
+                    cohort = create_cohort(f"selfstudy-{pid}", pid, "一人で学ぶ")
+                    cohorts |= {a: cohort for a in programs[pid].assignments if a not in cohorts}
             for a in assignments:
-                ensure(api.generate_assignment(a), f"自習用の課題「{a}」の生成")
+                cohort = cohorts[a]
+                ensure(cohort.api().generate_assignment(a), f"自習用の課題「{a}」の生成")
                 out = dest / a
                 if out.exists():
                     shutil.rmtree(out)
