@@ -89,7 +89,7 @@ def test_exception_in_learner_code_is_explained_not_dumped():
     with pytest.raises(Incorrect) as info:
         expect_call(score, {"ひんど": 1}, expected=1)
     text = str(info.value)
-    assert "辞書にキー 'つらさ' がありません" in text
+    assert "キー「つらさ」がありません" in text and "関数 score の中" in text
     assert "関数 score の中" in text and "Traceback" not in text
 
 
@@ -196,7 +196,6 @@ def test_expect_hmw():
 
 
 def test_explain_points_at_the_learners_line_and_names_the_real_mistake(tmp_path):
-    from wagamama.check import explain
 
     def score(entry):
         return entry[ひんど]  # noqa: F821 — the learner forgot the quotes
@@ -221,17 +220,29 @@ def test_explain_points_at_the_learners_line_and_names_the_real_mistake(tmp_path
     assert "nai.json がありません" in text and "関数 yomu の中" in text and "return open(path" in text
 
 
-def test_a_check_says_when_the_answer_cell_above_failed(tmp_path):
+def test_a_check_cell_answers_in_japanese_whatever_state_the_answer_cell_is_in(tmp_path):
+    """The extension (loaded for this venv's kernels) runs `# チェック` cells through check.run_check."""
     import nbformat
     from nbclient import NotebookClient
 
-    cells = ["from wagamama.check import expect\nkaisu = None", "kaisu = ８", "expect(kaisu, 8, '回数 kaisu')"]
+    cells = ["from wagamama.check import expect\n# チェックを実行してから答えます（問題0）",
+             "# チェック: kaisu\nexpect(kaisu, 8, '回数 kaisu')",  # run before answering: not an error above
+             "kaisu = ８",  # the IME left in full-width mode
+             "# チェック: kaisu\nexpect(kaisu, 8, '回数 kaisu')",
+             "kaisu = 8\nraise NotImplementedError",  # the starter's raise line left under a right answer
+             "# チェック: kaisu\nexpect(kaisu, 8, '回数 kaisu')",
+             "kaisu = 8",
+             "# チェック: kaisu\nexpect(kaisu, 8, '回数 kaisu')"]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     NotebookClient(nb, timeout=30, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
-    (error,) = [o for o in nb.cells[2].outputs if o.output_type == "error"]
-    assert error.traceback[0].startswith("⚠️ すぐ上のセルがエラーで止まっています")
-    assert "まだ解答が書かれていません" in error.traceback[1]
+    said = ["\n".join(o.get("text", "") + "\n".join(o.get("traceback", [])) for o in c.outputs) for c in nb.cells]
+    assert said[1].startswith("✏️ まだ答えができていません: kaisu がありません") and "すぐ上" not in said[1]
+    assert said[3].startswith("❌ 答えのセルがエラーで止まっています。全角の数字「８」") and "4" not in said[3][:40]
+    assert said[5].startswith("✏️ まだ解答が書かれていません。答えのセルに raise NotImplementedError の行が残っています")
+    assert "⭕" not in said[5] and said[7].startswith("⭕ 正解です: 回数 kaisu")
+    for text in said[1::2]:
+        assert "Traceback" not in text and "expect(kaisu" not in text
 
 
 def test_a_fullwidth_digit_is_shown_as_typed():
@@ -252,17 +263,3 @@ def test_a_pandas_table_where_a_list_is_expected_says_how_to_get_one():
         expect(pd.Series(["さくら東保育園"]), ["さくら東保育園"], "ichiji")
 
 
-@pytest.mark.parametrize(("code", "says"), [
-    ('print("回覧板)', '文字の終わりの " がありません'),
-    ("x = 7 *\u30002", "全角スペース"),
-    ("yobina = さくら、です", "ことばのつもりなら、半角の"),
-    ("daikin = 300 × 3", "プログラムに使えない文字（×）"),
-    ("if x > 1\n    pass", "行の終わりの :"),
-    ('d = {"a": 1 "b": 2}', "コンマ"),
-    ("l = [1, 2", "かっこの数が合っていません"),
-])
-def test_syntax_errors_of_beginners_are_explained_with_the_line(code, says):
-    with pytest.raises(SyntaxError) as info:
-        compile(code, "<cell>", "exec")
-    text = explain(info.value)
-    assert says in text and "行目" in text

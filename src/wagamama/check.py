@@ -16,14 +16,16 @@ import contextlib
 import math
 import re
 import sys
-import traceback
 import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from .explain import explain as _explain
+
 __all__ = ["NotAttempted", "Incorrect", "expect", "expect_call", "expect_records", "expect_texts", "expect_statement",
            "expect_hmw", "answered", "answer_cell", "explain", "normalize", "type_name", "learner_file",
-           "assignment_file", "expect_design", "expect_click", "learner_value", "learner_function"]
+           "assignment_file", "expect_design", "expect_click", "learner_value", "learner_function",
+           "run_check", "before_check", "check_failure"]
 
 
 class _LocalKernel:
@@ -44,11 +46,20 @@ class _LocalKernel:
         return get_ipython()
 
     def ran_with_error(self) -> BaseException | None:
-        """The error of the cell run just before this check, if it ended in one."""
+        """The error of the last cell run before this check that is not itself a check, if it ended in one
+        (wagamama.japanese_errors keeps it; without the extension, the last cell run)."""
+        from . import japanese_errors
+
+        if japanese_errors.loaded():
+            return japanese_errors.answer_error()
         shell = self._shell()
         if shell is None or getattr(shell, "last_execution_succeeded", True):
             return None
         return getattr(sys, "last_value", None)
+
+    def names(self) -> list[str]:
+        shell = self._shell()
+        return list(shell.user_ns) if shell is not None else []
 
     def defined(self, name: str) -> bool:
         shell = self._shell()
@@ -352,115 +363,47 @@ def expect(actual, expected, name: str = "答え", *, hint: str | None = None, h
     raise _fail(name, what, hint)
 
 
-def _learner_frames(exc: BaseException) -> list[tuple[str, int, str]]:
-    """(function, line number, line) of the learner's own code: not this module, not Python's or a library's.
-    An error rebuilt by the judge from the learner's kernel carries them as ``learner_frames``."""
-    if hasattr(exc, "learner_frames"):
-        return list(exc.learner_frames)
-    libraries = (sys.prefix, sys.base_prefix, sys.exec_prefix)
-    return [(f.name, f.lineno, f.line or "") for f in traceback.extract_tb(exc.__traceback__)
-            if f.filename != __file__ and not f.filename.startswith(libraries) and "site-packages" not in f.filename]
-
-
-def _syntax(err: SyntaxError) -> str:
-    """What a beginner's syntax error usually is: quotes, full-width characters from the IME, a missing
-    colon, comma or bracket, indentation."""
-    msg = err.msg or ""
-    line = (err.text or "").strip()
-    outside = re.sub(r'"[^"]*"|\'[^\']*\'', "", line)  # only what is outside " " and ' '
-    one = re.search(r"invalid character '(.)'", msg)
-    wide = one.group(1) if one else "".join(dict.fromkeys(c for c in outside if not c.isascii()))
-    if "unterminated" in msg:
-        text = "文字の終わりの \" がありません。文字の最後に、半角の \" を足します。"
-    elif "U+3000" in msg or "\u3000" in outside:
-        text = "全角スペース（日本語入力のときの空白）がまざっています。空白を消して、半角で打ち直します。"
-    elif wide and re.search(r"[ぁ-んァ-ヶ一-龠]", outside):
-        text = (f"プログラムに使えない文字（{wide}）がまざっています。ことばのつもりなら、半角の \" \" で囲みます。"
-                "記号や数字は、日本語入力を切って、半角で打ち直します。")
-    elif wide:
-        text = f"プログラムに使えない文字（{wide}）がまざっています。日本語入力を切って、半角で打ち直します。"
-    elif msg.startswith("f-string"):
-        text = ("f文字列の { } の中に \" があります。{ } の中では \" を使えません。"
-                "変数の名前は \" \" で囲まずに書きます。ことばのキーは ' ' で囲みます（例: {erabu['場面']}）。")
-    elif "expected ':'" in msg:
-        text = "行の終わりの :（半角のコロン）がありません。if、for、def の行の終わりには : をつけます。"
-    elif "'=='" in msg:
-        text = "くらべるときは、= ではなく == を使います。"
-    elif "comma" in msg:
-        text = "コンマ（,）が足りないようです。辞書やリストの中身の間に、半角の , を入れます。"
-    elif "never closed" in msg or "unmatched" in msg or "does not match" in msg:
-        text = "かっこの数が合っていません。{ }、[ ]、( ) は、開いたかっこと同じ形のかっこで閉じます。"
-    elif isinstance(err, IndentationError):
-        text = "行の始めの空白（字下げ）がそろっていません。if、for、def の次の行は、半角スペース4つ分下げます。"
-    else:
-        text = ("書き方のまちがいがあります。この行か、1つ上の行を確かめます。"
-                "コンマ（,）の忘れや、かっこと \" の閉じ忘れが、よくあるまちがいです。")
-    return text + (f"（{err.lineno} 行目: {line}）" if line else "")
-
-
-HIDDEN_ERRORS = {
-    "NameError": "名前が見つかりません。つづりと、その名前を作るセルを確かめます。",
-    "TypeError": "値の種類に合わない使い方をしています。",
-    "KeyError": "辞書にないキーを使っています。キーの名前と、全角・半角を確かめます。",
-    "IndexError": "リストの範囲の外の番号を使っています。番号は 0 から始まります。",
-    "ZeroDivisionError": "0 で割り算をしています。",
-    "ValueError": "値の形が合いません。",
-    "AttributeError": "その値には、その機能がありません。",
-    "RecursionError": "関数が自分自身を呼び続けて止まらなくなりました。",
-    "TimeoutError": "時間切れです。決められた時間のうちに終わりませんでした（無限ループなど）。",
-    "FileNotFoundError": "ファイルがありません。",
-}
-
-
 def explain(exc: BaseException, hidden: bool = False) -> str:
-    """One or two Japanese sentences on an exception from the learner's code: what happened, where to look.
+    """Python's error in Japanese (see wagamama.explain); the learner's names help with typos."""
+    return _explain(exc, hidden, names=_kernel.names())
 
-    ``hidden``: the learner's code saw a hidden test's arguments, so nothing it made (the message, the
-    name of its class, the place) appears: only what kind of Python error it is.
-    """
-    if hidden:
-        import builtins
 
-        base = next(c.__name__ for c in type(exc).__mro__ if getattr(builtins, c.__name__, None) is c)
-        return HIDDEN_ERRORS.get(base, "エラーになりました。見えるテストのチェックを、先に ⭕ にします。")
-    if isinstance(exc, SyntaxError):
-        return _syntax(exc)
-    where = ""
-    frames = _learner_frames(exc)
-    if frames:
-        func, lineno, line = frames[-1]
-        place = f"関数 {func} の中" if func != "<module>" else "セルの中"
-        where = f"（{place}、{lineno} 行目: {line.strip()}）"
-    kind = type(exc).__name__
-    text = str(exc)
-    if kind == "NameError" and not str(getattr(exc, "name", "x")).isascii():
-        detail = f"名前 {exc.name} が見つかりません。ことばのつもりなら、半角の \" \" で囲みます（例: \"{exc.name}\"）。"
-    elif kind == "NameError" and getattr(exc, "name", None):
-        detail = (f"名前 {exc.name} が見つかりません。つづりを確かめます（大文字と小文字も区別します）。"
-                  "その名前を作るセルを、先に実行します。")
-    elif kind == "TypeError" and "positional argument" in text:
-        detail = (f"関数に渡す値の数が合いません（{text}）。key= のように関数を渡すときは、"
-                  "かっこをつけずに名前だけを書きます（例: key=score）。")
-    elif kind == "TypeError" and ("str" in text and ("int" in text or "float" in text)):
-        detail = f"文字列と数をまぜて計算しています（{text}）。数は \" \" で囲まずに書きます。"
-    elif kind == "FileNotFoundError":
-        detail = f"ファイル {exc.filename} がありません。Path(path).exists() で、先にあるかを確かめます。"
-    elif kind == "JSONDecodeError":
-        detail = "ファイルが壊れていて、JSON として読めません。try: と except json.JSONDecodeError: ではさみます。"
-    elif not text.isascii() and kind in ("DesignError", "AttributeError", "ValueError", "KernelTimeout"):
-        detail = text  # already Japanese (the app toolkit, the store)
-    else:
-        detail = {
-            "NameError": f"名前が見つかりません（{text}）。つづりを確かめ、その名前を作るセルを先に実行してください。",
-            "TypeError": f"値の種類に合わない使い方をしています（{text}）。",
-            "KeyError": f"辞書にキー {text} がありません。キーの名前と、全角・半角を確かめてください。",
-            "IndexError": "リストの範囲の外の番号を使っています。番号は 0 から始まります。",
-            "ZeroDivisionError": "0 で割り算をしています。",
-            "ValueError": f"値の形が合いません（{text}）。",
-            "AttributeError": f"その値には、その機能がありません（{text}）。名前のつづりを確かめてください。",
-            "RecursionError": "関数が自分自身を呼び続けて止まらなくなりました。",
-        }.get(kind, f"エラー {kind} が起きました（{text}）。")
-    return detail + where
+CHECK_CELL = re.compile(r"^\s*# チェック")
+
+
+def before_check(err: BaseException | None) -> None:
+    """The answer cell just before this check ended in an error: say why, in Japanese, and check nothing,
+    so that a value left over from an earlier run is never graded."""
+    if err is None or isinstance(err, Feedback):
+        return
+    if isinstance(err, NotImplementedError):
+        raise NotAttempted("✏️ まだ解答が書かれていません。答えのセルに raise NotImplementedError の行が残っています。"
+                           "その行を消して、答えを書いてから、答えのセルとこのセルを実行します。")
+    raise Incorrect(f"❌ 答えのセルがエラーで止まっています。{explain(err)}\n"
+                    "💡 ヒント: 直したら、答えのセルを実行してから、このチェックのセルを実行します。")
+
+
+def check_failure(exc: BaseException) -> Feedback:
+    """What a check cell that stopped with an error (not a verdict) tells the learner, in Japanese."""
+    if isinstance(exc, Feedback):
+        return exc
+    if isinstance(exc, NameError) and getattr(exc, "name", None) and str(exc.name).isascii():
+        return NotAttempted(f"✏️ まだ答えができていません: {exc.name} がありません。答えのセルで {exc.name} を作り、"
+                            "上のセルから順に実行してから、このチェックのセルを実行します。")
+    if isinstance(exc, NotImplementedError):
+        return NotAttempted("✏️ まだ解答が書かれていません。raise NotImplementedError の行を消して、答えを書きます。")
+    return Incorrect(f"❌ チェックの途中でエラーになりました。{explain(exc)}")
+
+
+def run_check(source: str, namespace: dict) -> None:
+    """A check cell in the learner's kernel (wagamama.japanese_errors rewrites ``# チェック`` cells to this):
+    whatever state her answer cell is in, what she reads is Japanese and says what to do."""
+    __tracebackhide__ = True
+    before_check(_kernel.ran_with_error())
+    try:
+        exec(compile(source, "<チェック>", "exec"), namespace)  # noqa: S102 (the check cell itself)
+    except Exception as exc:
+        raise check_failure(exc) from None
 
 
 def answer_cell(name: str, variable: str, hint: str | None = None) -> None:

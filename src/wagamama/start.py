@@ -38,7 +38,11 @@ UI_OVERRIDES = {
 
 
 def write_ui_overrides(prefix: Path = Path(sys.prefix)) -> Path:
-    """Japanese menus, no news fetching and line numbers by default, for every JupyterLab run from this environment."""
+    """Japanese menus, no news fetching and line numbers by default, for every JupyterLab run from this
+    environment; and Python's errors explained in Japanese in its kernels (wagamama.japanese_errors)."""
+    from .japanese_errors import install
+
+    install(prefix)
     path = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}

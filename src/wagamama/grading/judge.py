@@ -331,6 +331,7 @@ class Judge:
         lent: dict[str, object] = {}
         with contextlib.redirect_stdout(printed), check.kernel_view(self.kernel_view):
             try:
+                check.before_check(self.kernel_view.ran_with_error())  # as in the learner's own kernel
                 lent = self.names(wanted) if wanted else {}
                 self.namespace.update(lent)
                 exec(code, self.namespace)  # noqa: S102 (the instructor's test code, trusted)
@@ -366,6 +367,9 @@ class _KernelView:
     def defined(self, name: str) -> bool:
         return self.judge.state(name)["defined"]
 
+    def names(self) -> list[str]:
+        return []  # "did you mean" needs the learner's names: not worth a request while grading
+
     def value(self, name: str):
         return self.judge.names([name]).get(name)
 
@@ -386,12 +390,10 @@ class _KernelView:
 
 
 def error_output(exc: BaseException):
-    """The error output a test cell gets: the check's Japanese message, or an explanation of the error."""
-    if isinstance(exc, check.Feedback):
-        lines = str(exc).splitlines()
-    else:
-        lines = [f"❌ チェックの途中でエラーになりました。{check.explain(exc)}"]
-    return new_output("error", ename=type(exc).__name__, evalue=str(exc)[:2000], traceback=lines)
+    """The error output a test cell gets: the check's Japanese message, as in the learner's own kernel."""
+    feedback = check.check_failure(exc)
+    return new_output("error", ename=type(feedback).__name__, evalue=str(feedback)[:2000],
+                      traceback=str(feedback).splitlines())
 
 
 # --- nbgrader's Execute, with the judge ------------------------------------------------------------------

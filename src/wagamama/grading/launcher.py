@@ -33,7 +33,8 @@ RUNTIME_PREFIX = "wagamama-kernels-"
 KERNEL_UID_BASE = 1_900_000_000
 SUBMISSION_FILES = "/tmp/.submission"  # where the kernel sees the submission's files (read-only) to copy
 ENVIRONMENT = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/tmp", "TMPDIR": "/tmp", "MPLBACKEND": "Agg",
-               "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": "/tmp/.matplotlib"}
+               "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": "/tmp/.matplotlib",
+               "WAGAMAMA_GRADING": "1"}  # no learner-side extension: nbgrader records Python's own output
 ACCOUNT_FILES = ["/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/sudoers.d",
                  "/etc/subuid", "/etc/subgid", "/etc/ssh"]
 SANDBOX_FAILED = 125  # the launcher's exit code when it refused or could not start the kernel
