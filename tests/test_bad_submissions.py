@@ -107,7 +107,7 @@ def sample_submissions(cohort, port: int) -> dict[str, dict[str, bytes]]:
         "crash": files(m(top="import ctypes\nctypes.string_at(0)")),
         "memory-bomb": files(m(top="blocks = []\nwhile True:\n    blocks.append(bytearray(50 * 1024 * 1024))")),
         "fork-bomb": files(m(top="import os\nwhile True:\n    os.fork()")),
-        "output-flood": files(m(diary=diary + "\nfor i in range(400000):\n    print('ワガママ' * 250)")),
+        "output-flood": files(m(diary=diary + "\nfor i in range(100):\n    print('ワガママ' * 250_000)")),
         "read-secrets": files(m(diary=diary + READ_SECRETS.replace("{port}", str(port)))),
         "write-outside": files(m(diary=diary + WRITE_OUTSIDE)),
         "corrupt-json": {NB: model_bytes[: len(model_bytes) // 2]},
@@ -130,7 +130,8 @@ EXPECTED = {
     "loop-in-cell": ("needs_manual", MODEL - 3 - 1, ""),  # diary never defined: its check and top's fail
     "loop-in-function": ("needs_manual", 3.0, ""),  # every check that calls score() times out
     "ignores-interrupt": ("failed", None, "時間切れ"),
-    "sys-exit": ("needs_manual", MODEL, ""),  # IPython turns SystemExit into an error of that cell only
+    # IPython turns SystemExit into an error of that cell: the check below says the answer cell stopped
+    "sys-exit": ("needs_manual", MODEL - 3, ""),
     "os-exit": ("failed", None, "終了コード 3"),
     "crash": ("failed", None, "SIGSEGV"),
     "memory-bomb": ("needs_manual", MODEL - 1, ""),  # MemoryError in the top cell
