@@ -7,8 +7,11 @@ commands say which isolation was used (the fallback is never silent).
 
 import os
 import pwd
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from conftest import need_executable
@@ -27,8 +30,7 @@ PROBE = "import os\nprint('UID', os.getuid())\nprint('ROOM', os.statvfs('.').f_b
 def laptop(tmp_path_factory, other_users_run_python):
     need_executable("bwrap")
     subprocess.run(["useradd", "--no-create-home", USER], capture_output=True)
-    home = tmp_path_factory.mktemp("laptop")
-    os.chmod(home.parent, 0o755)
+    home = Path(tempfile.mkdtemp(prefix="wagamama-laptop-"))  # pytest's own folders are private to root
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("WAGAMAMA_HOME", str(home))
@@ -51,13 +53,15 @@ def laptop(tmp_path_factory, other_users_run_python):
             env = {"PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin", "WAGAMAMA_HOME": str(home),
                    "HOME": str(home), "LANG": "C.UTF-8"}
             run = [sys.executable, "-m", "wagamama.cli"]
-            graded = subprocess.run(["runuser", "-u", USER, "--", *run, "autograde", "laptop", "--jobs", "2"],
+            runuser = shutil.which("runuser")
+            graded = subprocess.run([runuser, "-u", USER, "--", *run, "autograde", "laptop", "--jobs", "2"],
                                     env=env, capture_output=True, text=True, cwd=home, timeout=600)
-            doctor = subprocess.run(["runuser", "-u", USER, "--", *run, "doctor", "laptop"], env=env,
+            doctor = subprocess.run([runuser, "-u", USER, "--", *run, "doctor", "laptop"], env=env,
                                     capture_output=True, text=True, cwd=home, timeout=120)
             yield cohort, cases, graded, doctor, user
     finally:
         subprocess.run(["userdel", USER], capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _model(cohort) -> str:
@@ -90,3 +94,26 @@ def test_both_commands_say_which_isolation_was_used(laptop):
     _, _, graded, doctor, _ = laptop
     for out in (graded.stdout, doctor.stdout):
         assert "cgroup なし" in out and "採点するユーザーと同じユーザー" in out and "bubblewrap" in out, out
+
+
+def test_without_bubblewrap_grading_stops_with_a_japanese_reason(home, tmp_path):
+    """No silent fallback to a weaker isolation: without bwrap, nothing is graded and the reason is said."""
+    cohort = create_cohort("nobwrap", "wagamama-lab", "bubblewrap なし")
+    release(cohort, [A])
+    (tmp_path / "r.csv").write_text("id,氏名\nu1,受講者\n", encoding="utf-8")
+    import_roster(cohort, tmp_path / "r.csv")
+    place_collected(cohort, A, "u1", {f"{A}.ipynb": filled(cohort, A, load_cases(A)["model"])},
+                    "2026-05-01 10:00:00.000000 JST")
+    bin_without_bwrap = tmp_path / "bin"
+    bin_without_bwrap.mkdir()
+    for tool in ("prlimit", "setpriv", "mount", "umount", "sh", "tar", "alembic"):
+        for folder in (os.path.dirname(sys.executable), "/usr/bin", "/bin", "/usr/sbin", "/sbin"):
+            if os.path.exists(os.path.join(folder, tool)):
+                os.symlink(os.path.join(folder, tool), bin_without_bwrap / tool)
+                break
+    env = {**os.environ, "PATH": str(bin_without_bwrap), "WAGAMAMA_HOME": os.environ["WAGAMAMA_HOME"]}
+    done = subprocess.run([sys.executable, "-m", "wagamama.cli", "autograde", "nobwrap"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "bubblewrap（bwrap）が入っていません" in done.stderr and "採点しませんでした" in done.stderr, done.stderr
+    assert not cohort.autograded_dir("u1", A).exists()
