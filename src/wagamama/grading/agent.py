@@ -64,6 +64,8 @@ def _plain(value, depth: int, budget: list[int]):
     if budget[0] < 0 or depth > MAX_DEPTH:
         raise _TooBig
     t = type(value)
+    if t is str and len(value) > MAX_BYTES:
+        raise _TooBig  # travels as a handle: larger than any answer, and than a reply may be
     if value is None or t is bool or t is int or t is str:
         return value
     if t is float:
