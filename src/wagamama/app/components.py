@@ -52,7 +52,7 @@ class Kind:
 
 
 KINDS = {k.type: k for k in [
-    Kind("Form", "23", "画面", {"Title": "", "AppName": "", "AboutScreen": ""}),
+    Kind("Form", "23", "画面", {"Title": "", "AppName": "", "AboutScreen": ""}, ("Initialize",)),
     Kind("Button", "6", "ボタン", {"Text": "", "Enabled": True, "FontSize": 14.0, "Image": ""},
          ("Click", "LongClick"), needs_text=True),
     Kind("Label", "4", "ラベル", {"Text": "", "FontSize": 14.0, "HasMargins": True}),
@@ -280,6 +280,10 @@ class Component:
     def on_timer(self, handler=_UNSET):
         return self.when("Timer", handler)
 
+    def on_initialize(self, handler=_UNSET):
+        """「Screen1 が開いたとき」（App Inventor の Screen1.Initialize）: 保存したことを読み出すのに使います。"""
+        return self.when("Initialize", handler)
+
     # --- headless use: what a finger would do -------------------------------------------------
     def _require(self, *types: str, what: str) -> None:
         if self.type not in types:
@@ -372,9 +376,12 @@ class Screen(Component):
     def app(self) -> App:
         return self.__dict__["_app"]
 
-    def when(self, event: str, handler=None, do: list | None = None):
-        """``screen.when("Button1.Click", do=[...])``: an event of a component of this screen."""
-        name, _, ev = event.partition(".")
+    def when(self, event: str, handler=_UNSET, do: list | None = None):
+        """``screen.when("Button1.Click", do=[...])``: an event of a component of this screen; ``"Initialize"``
+        (or ``"Screen1.Initialize"``) is the screen's own event."""
+        name, dot, ev = event.partition(".")
+        if not dot or name == self.name:
+            return Component.when(self, ev if dot else name, handler, do)
         component = self.app.find(name)
         if component is not None and component.screen is not self:
             raise DesignError(f"{name} は {component.screen.name} の部品です。このイベントは {component.screen.name} の "
@@ -401,6 +408,7 @@ class App:
         self._stack: list[str] = []
         self._watchers: list[Callable[[Screen], None]] = []
         self._running = 0
+        self._store_log: list[list[str]] = []
 
     @contextmanager
     def running(self):
@@ -429,7 +437,7 @@ class App:
             raise DesignError(f"「{name}」という名前は、もう使われています。画面の名前は1つずつちがう名前にします。")
         screen = Screen(self, name, props)
         if name == "Screen1":
-            screen.__dict__["_props"]["AppName"] = self.AppName
+            screen.__dict__["_props"]["AppName"] = screen.__dict__["_design"]["AppName"] = self.AppName
         self.screens[name] = screen
         return screen
 
@@ -462,6 +470,7 @@ class App:
         self._stack.append(name)
         for watcher in list(self._watchers):
             watcher(self.current_screen)
+        self.current_screen.fire("Initialize")
 
     def close_screen(self) -> None:
         """Back to the screen that opened this one (App Inventor's 「close screen」)."""
@@ -473,8 +482,92 @@ class App:
     def store(self, namespace: str = "TinyDB1"):
         from .store import Store
         if namespace not in self._stores:
-            self._stores[namespace] = Store(self.data_dir / f"{namespace}.json")
+            self._stores[namespace] = Store(self.data_dir / f"{namespace}.json",
+                                            log=lambda kind, tag: self._store_log.append([kind, namespace, tag]))
         return self._stores[namespace]
+
+    # --- closing and opening the app again --------------------------------------------------------
+    def restart(self) -> None:
+        """Close the app and open it again, as on the phone: every component shows its design again, the app is
+        on Screen1, and Screen1's Initialize runs. What TinyDB stored stays."""
+        for component in [*self.screens.values(), *self.components()]:
+            d = component.__dict__
+            changed = [k for k, v in d["_design"].items() if d["_props"].get(k) != v]
+            d["_props"] = {k: (list(v) if isinstance(v, list) else v) for k, v in d["_design"].items()}
+            d.pop("_alerts", None)
+            for key in changed:
+                for watcher in list(d["_watchers"]):
+                    watcher(key, d["_props"][key])
+        self._stack = []
+        for watcher in list(self._watchers):
+            watcher(self.current_screen)
+        self.current_screen.fire("Initialize")
+
+    # --- what a tester (or the judge) reads: plain data -----------------------------------------------
+    def layout(self) -> list[dict]:
+        """Screens and their components (nested ones included), in designer order, as data."""
+        return [{"screen": name, "title": screen.Title,
+                 "components": [{"name": c.name, "type": c.type, "visible": c.kind.visible,
+                                 **({"text": c.Text} if "Text" in c._props else {})} for c in screen.walk()]}
+                for name, screen in self.screens.items()]
+
+    def connections(self) -> list[dict]:
+        """What each event does: the Python function's name, or "actions" for a list of simple actions."""
+        found = []
+        for component in [*self.screens.values(), *self.components()]:
+            for event, handler in component.handlers.items():
+                found.append({"component": component.name, "type": component.type, "event": event,
+                              "screen": component.screen.name,
+                              "python": None if isinstance(handler, list) else getattr(handler, "__name__", "?")})
+        return found
+
+    def visible_state(self) -> dict:
+        """What the phone shows now: the screen, each visible component's text (and state), the alerts shown."""
+        screen = self.current_screen
+        shown = {}
+        for c in screen.walk():
+            if not c.kind.visible:
+                continue
+            if c.type == "ListView":
+                shown[c.name] = {"Elements": list(c.Elements), "Selection": c.Selection}
+            elif c.type == "CheckBox":
+                shown[c.name] = {"Text": c.Text, "Checked": c.Checked}
+            elif c.type == "Button":
+                shown[c.name] = {"Text": c.Text, "Enabled": c.Enabled}
+            elif c.type == "Image":
+                shown[c.name] = {"Picture": c.Picture}
+            elif "Text" in c._props:
+                shown[c.name] = {"Text": c.Text}
+        alerts = [a for s in self.screens.values() for c in s.walk() if c.type == "Notifier" for a in c.alerts]
+        return {"screen": screen.name, "title": screen.Title, "components": shown, "alerts": alerts}
+
+    def saved_data(self) -> dict:
+        """Everything TinyDB keeps for this app, per namespace (a snapshot a test can put back)."""
+        namespaces = {c.Namespace for c in self.components() if c.type == "TinyDB"} | set(self._stores)
+        if self.data_dir.is_dir():
+            namespaces |= {p.stem for p in self.data_dir.glob("*.json")}
+        return {ns: self.store(ns).data() for ns in sorted(namespaces)}
+
+    def put_saved_data(self, data: dict) -> None:
+        """Put back a snapshot of saved_data(): namespaces not in it are emptied."""
+        for ns in set(self.saved_data()) | set(data):
+            store = self.store(ns)
+            store.clear_all()
+            for tag, value in data.get(ns, {}).items():
+                store.store_value(tag, value)
+        self._store_log.clear()
+
+    def store_log(self) -> list[list[str]]:
+        """Every TinyDB access since the last clear_store_log(): ["store" or "get", namespace, tag]."""
+        return [list(entry) for entry in self._store_log]
+
+    def clear_store_log(self) -> None:
+        self._store_log.clear()
+
+    def pretend_today(self, day: str | None) -> None:
+        """Let the schedules believe today is ``day`` (「2026-11-02」); None: the real date again."""
+        from .schedules import set_today
+        set_today(day)
 
     # --- the other stages, one module each -----------------------------------------------------
     def problems(self) -> list[str]:

@@ -47,6 +47,9 @@ class Preview:
         self._timers: list[asyncio.Task] = []
         app._watchers.append(self.show)
         self.show(app.current_screen)
+        screen = app.current_screen  # the app opens: Screen1's Initialize (reading what was saved) runs
+        if "Initialize" in screen.handlers:
+            self._run(screen, "Initialize", lambda: screen.fire("Initialize"))
 
     # --- building ------------------------------------------------------------------------------
     def show(self, screen: Screen) -> None:

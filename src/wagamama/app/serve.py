@@ -36,6 +36,7 @@ def page_url(notebook: str | None = None) -> str:
     if not notebook or not notebook.endswith(".ipynb"):
         raise DesignError("このノートの場所が分かりません。app.qr(\"09_happyou.ipynb\") のように、"
                           "ノートのファイル名（JupyterLab の左の一覧で見える場所）を書きます。")
+    notebook = _from_root(notebook)
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX")
     if prefix:
         base = os.environ.get("JUPYTERHUB_PUBLIC_URL") or os.environ.get("WAGAMAMA_PUBLIC_URL") or "http://127.0.0.1:8000/"
@@ -43,6 +44,33 @@ def page_url(notebook: str | None = None) -> str:
     else:
         base = os.environ.get("WAGAMAMA_PUBLIC_URL", "http://127.0.0.1:8888/")
     return base.rstrip("/") + "/voila/render/" + quote(notebook.lstrip("/"))
+
+
+def _from_root(notebook: str) -> str:
+    """A notebook's path as the server sees it. jupyter_server gives kernels the notebook's full path
+    (JPY_SESSION_NAME): it is made relative to the server's root folder (WAGAMAMA_SERVER_ROOT when set; the home
+    folder on JupyterHub; $WAGAMAMA_HOME for ``wagamama start``)."""
+    if not os.path.isabs(notebook):
+        return notebook
+    from ..locations import home
+
+    roots = [os.environ.get("WAGAMAMA_SERVER_ROOT"),
+             str(Path.home()) if os.environ.get("JUPYTERHUB_SERVICE_PREFIX") else None, str(home()), str(Path.home())]
+    for root in filter(None, roots):
+        try:
+            rel = Path(notebook).resolve().relative_to(Path(root).resolve())
+        except ValueError:
+            continue
+        return rel.as_posix()
+    return Path(notebook).name
+
+
+def beside(name: str) -> str:
+    """The path of ``name`` in the folder of the notebook this kernel runs (the Voilà page of module 9)."""
+    session = os.environ.get("JPY_SESSION_NAME")
+    if session and session.endswith(".ipynb"):
+        return str(Path(session).parent / name) if os.path.isabs(session) else (Path(session).parent / name).as_posix()
+    return name
 
 
 def local_only(url: str) -> bool:
@@ -74,6 +102,10 @@ class QRCode:
 
 
 def qr(notebook: str | None = None) -> QRCode:
+    """The QR code of a notebook's Voilà page: this notebook, or ``notebook`` (a bare file name is looked for
+    beside this notebook, as the page of module 9 is)."""
+    if notebook and "/" not in notebook:
+        notebook = beside(notebook)
     return QRCode(page_url(notebook))
 
 

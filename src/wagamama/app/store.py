@@ -20,9 +20,10 @@ class StoreWarning(UserWarning):
 
 
 class Store:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, log=None):
         self.path = Path(path)
         self.problem: str | None = None
+        self._log = log or (lambda kind, tag: None)  # the app keeps which tags were stored and read (tests ask)
 
     def _load(self) -> dict:
         """Read the file each time: another kernel (the Voilà page, a restarted notebook) may have written it."""
@@ -64,12 +65,18 @@ class Store:
         data = self._load()
         data[tag] = value
         self._save(data)
+        self._log("store", tag)
 
     def get_value(self, tag: str, value_if_tag_not_there=""):
+        self._log("get", tag)
         return self._load().get(tag, value_if_tag_not_there)
 
     def get_tags(self) -> list[str]:
         return list(self._load())
+
+    def data(self) -> dict:
+        """Everything stored, without counting as a read (for snapshots)."""
+        return dict(self._load())
 
     def clear_tag(self, tag: str) -> None:
         data = self._load()
