@@ -223,6 +223,13 @@ class Component:
         self.children.append(component)
         return component
 
+    def add_once(self, type: str, name: str, **props) -> Component:
+        """Like add, but a component of that name already here is used again (a cell that adds it can run twice)."""
+        found = self.app.find(name) if self.screen is not None else None
+        if found is not None and found.type == type and found.screen is self.screen:
+            return found
+        return self.add(type, name, **props)
+
     def walk(self) -> Iterator[Component]:
         """This component's children and their children, in designer order."""
         for child in self.children:

@@ -63,9 +63,13 @@ def press(app, path: list[str], button: str, typed: str | None = TYPED) -> dict:
             if not app[box].Text:
                 app[box].type_text(typed)
     before = app.visible_state()
-    result = {"screen": screen, "button": button, "changed": [], "error": None, "opened": None}
+    result = {"screen": screen, "button": button, "changed": [], "error": None, "opened": None, "starter": False}
     try:
         app[button].click()
+    except NotImplementedError:
+        result["starter"] = True
+        result["error"] = "raise NotImplementedError の行が、まだ残っています。"
+        return result
     except Exception as exc:  # noqa: BLE001 (her handler: any error is a finding, said in Japanese)
         result["error"] = _why(exc)
         return result
@@ -182,3 +186,125 @@ def comes_back(app, button: str, typed: str = TYPED) -> dict:
         app.put_saved_data(snapshot)
         app.restart()
     return out
+
+
+# --- checks of a learner's own app (used by the lessons' and assignments' check cells) ----------------------
+
+def _ok(text: str) -> None:
+    print(f"⭕ 正解です: {text}")
+
+
+def _connected(app, func, name: str):
+    """The buttons that run ``func``; NotAttempted / Incorrect in Japanese when there is none."""
+    from ..check import Incorrect, NotAttempted
+
+    found = buttons_with(app, func)
+    if found:
+        return found
+    stale = [b for b, fn in python_buttons(app).items() if fn == name]
+    try:
+        func()  # is it still the starter? (whatever it changed is undone below)
+    except NotImplementedError:
+        raise NotAttempted(f"✏️ まだ解答が書かれていません: {name}。raise NotImplementedError の行を消して、答えを書きます。"
+                           ) from None
+    except Exception:  # noqa: BLE001 (an error inside shows when the button is pressed)
+        pass
+    finally:
+        app.restart()
+    if stale:
+        raise Incorrect(f"❌ {name}: {stale[0]} には、前に実行した {name} がつながったままです。いまの {name} はつながっていません。\n"
+                        f"💡 ヒント: def {name}(): のすぐ上の @app[\"{stale[0]}\"].on_click の行を消さずに、そのセルをもう一度実行します。")
+    raise Incorrect(f"❌ {name}: いまの {name} が、どのボタンともつながっていません。\n"
+                    f"💡 ヒント: def {name}(): のすぐ上の行に、@app[\"Button1\"].on_click のように、あなたのボタンの名前で"
+                    "つなぐ印を書いて、そのセルをもう一度実行します。ボタンの名前は、設計の一覧で確かめます。")
+
+
+def expect_button(app, func, name: str, hidden: bool = False) -> dict:
+    """Her function ``func`` runs when one of her buttons is pressed, and pressing it changes what the phone
+    shows, with no error and no { } left over. Returns what the press did."""
+    from ..check import Incorrect, NotAttempted
+
+    button = _connected(app, func, name)[0]
+    snapshot = app.saved_data()
+    try:
+        path = way_to(app, button)
+        if path is None:
+            raise Incorrect(f"❌ {name}: {button} のある画面に、Screen1 からどのボタンでも行けません。\n"
+                            "💡 ヒント: Screen1 のボタンに、その画面を開く動きを書きます。")
+        found = press(app, path, button)
+        shown = app.visible_state()
+    finally:
+        app.put_saved_data(snapshot)
+        app.restart()
+    label = f"{name}（{button} を押したとき）"
+    if found["starter"]:
+        raise NotAttempted(f"✏️ まだ解答が書かれていません: {name}。raise NotImplementedError の行を消して、答えを書きます。")
+    if found["error"]:
+        why = "（見えないテスト用の別の日で確かめました）" if hidden else found["error"]
+        raise Incorrect(f"❌ {label}: 押すとエラーになります。{why}\n"
+                        "💡 ヒント: 部品の中身は app[\"TextBox1\"].Text のように .Text をつけて読みます。"
+                        "ことばは \" \" で囲みます。")
+    if not found["changed"]:
+        raise Incorrect(f"❌ {label}: 押しても、画面が何も変わりません。\n"
+                        "💡 ヒント: print では、アプリの画面に出ません。app[\"Label1\"].Text = … のように、"
+                        "見せたいことをラベルの .Text に入れます。")
+    texts = [str(v.get("Text", "")) for v in shown["components"].values()]
+    if any("{" in t and "}" in t for t in texts):
+        raise Incorrect(f"❌ {label}: ラベルに {{ }} がそのまま出ています。\n💡 ヒント: 引用符の前に f を書いて、f文字列にします。")
+    if "None" in texts:
+        raise Incorrect(f"❌ {label}: ラベルに None と出ています。\n"
+                        "💡 ヒント: 答えを作る関数が return で文を返しているか確かめます。")
+    _ok(f"{label}: {'、'.join(found['changed'])}")
+    return found
+
+
+def expect_comes_back(app, func, name: str, typed: str = TYPED, hidden: bool = False) -> dict:
+    """Pressing the button that runs ``func`` stores something in TinyDB and shows that it did; after the app is
+    opened again, what was stored is read again (by a button or by Screen1's Initialize)."""
+    from ..check import Incorrect, NotAttempted
+
+    button = _connected(app, func, name)[0]
+    found = comes_back(app, button, typed)
+    label = f"{name}（{button} を押したとき）"
+    if found["unreachable"]:
+        raise Incorrect(f"❌ {label}: {button} のある画面に、Screen1 からどのボタンでも行けません。\n"
+                        "💡 ヒント: Screen1 のボタンに、その画面を開く動きを書きます。")
+    if found["error"] and "NotImplementedError" in found["error"]:
+        raise NotAttempted(f"✏️ まだ解答が書かれていません: {name}。raise NotImplementedError の行を消して、答えを書きます。")
+    if found["error"]:
+        why = "（見えないテスト用の別の文字で確かめました）" if hidden else found["error"]
+        raise Incorrect(f"❌ {label}: 押すとエラーになります。{why}\n"
+                        "💡 ヒント: 保存するのは部品そのものではなく、app[\"TextBox1\"].Text のような中身です。"
+                        "名札は \" \" で囲みます。")
+    if not found["stored"]:
+        raise Incorrect(f"❌ {label}: TinyDB に何も保存していません。\n"
+                        "💡 ヒント: app[\"TinyDB1\"].store_value(\"名札\", 保存する値) の行を書きます。")
+    tags = "」「".join(tag for _, tag in found["stored"])
+    if not found["read"]:
+        others = "」「".join(tag for _, tag in found["read_others"])
+        tip = (f"読み出しているのは「{others}」です。保存と読み出しで、名札を1文字もちがえずにそろえます。" if others else
+               f"miseru の中か、Screen1 の Initialize（@app[\"Screen1\"].on_initialize）で、"
+               f"get_value(\"{found['stored'][0][1]}\", …) を使って読み出します。")
+        raise Incorrect(f"❌ {label}: 保存した名札「{tags}」を、アプリを開き直したあと、どこでも読み出していません。"
+                        "これでは、保存したことが、もどってきません。\n💡 ヒント: " + tip)
+    if not found["changed"]:
+        raise Incorrect(f"❌ {label}: 保存はできています。でも、押しても画面が何も変わらないので、使う人には保存できたか分かりません。\n"
+                        "💡 ヒント: app[\"Notifier1\"].show_alert(\"保存しました\") か、ラベルの .Text で知らせます。")
+    _ok(f"{label}: 名札「{tags}」に保存して、開き直したあとも読み出しています")
+    return found
+
+
+def expect_every_button(app, name: str = "アプリ全体", typed: str | None = TYPED, hidden: bool = False) -> dict:
+    """Every screen can be reached from Screen1, and every button on them does something visible, without error."""
+    from ..check import Incorrect
+
+    result = run(app, typed)
+    found = problems(result, python_buttons(app))
+    if hidden:
+        found = [f.split("押すとエラーになります。")[0] + "押すとエラーになります（見えないテスト: 何も書かずに押しました）。"
+                 if "押すとエラーになります。" in f else f for f in found]
+    if found:
+        raise Incorrect(f"❌ {name}: 直すところが {len(found)} か所あります。\n" + "\n".join("  ・" + f for f in found)
+                        + "\n💡 ヒント: ・ の行を上から1つずつ直します。直したら、そのセルとこのチェックを、もう一度実行します。")
+    _ok(f"{name}: 画面 {len(result['paths'])} つ、ボタン {len(result['presses'])} 個。どのボタンも、押すと画面が変わります")
+    return result
