@@ -267,6 +267,15 @@ def test_the_instructor_reads_a_summary_and_a_second_run_regrades_only_what_fail
     assert [line.split(":")[1].split("/")[0].strip() for line in out.splitlines() if line.startswith("  失敗:")] == failed
     assert "  要確認: renamed / ex01_wagamama: ノートの名前が「ex01_wagamama (1).ipynb」でした。" in out
     assert "採点中 [" in err and "件/分" in err and "残り約" in err
+    assert "隔離: bubblewrap" in out and "cgroup" in out
+    log = (cohort.path / "logs" / "autograde.log").read_text(encoding="utf-8").splitlines()
+    lines = [line.split("\t") for line in log if "\tex01_wagamama\t" in line]
+    assert all(len(fields) == 7 for fields in lines)
+    crash = [f for f in lines if f[1] == "crash"][-1]
+    assert crash[3] == "失敗" and crash[5].endswith("秒") and "SIGSEGV" in crash[6]
+    model = [f for f in lines if f[1] == "control"][0]
+    assert model[3] == "手動採点待ち" and model[4] == "8/11 点"
+    assert "IPKernelApp" not in "\n".join(log), "one line per submission, nothing of ipykernel's"
     assert "Traceback" not in out + err and "ほかの受講者の採点は終わっています" in err
 
 

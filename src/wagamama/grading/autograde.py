@@ -37,6 +37,7 @@ from ..nbgrader_log import known_reason, reason
 from .sandbox import Policy, SandboxUnavailable, require, take_kernel_ends
 
 RECORD = ".wagamama-grading.json"
+CELL_TIME = "時間切れ: {notebook} の {cell} が、制限時間のうちに終わりませんでした（無限ループなど）。"
 KERNEL_ENDS = {
     "notebook_time": "時間切れ: ノート全体が {detail} 秒以内に終わらなかったため、止めました（無限ループなど）。",
     "crashed": "実行中に Python（カーネル）が異常終了しました（{detail}）。",
@@ -156,9 +157,24 @@ def _graded(cohort_id: str, assignment: str, student: str, sandboxed: bool) -> t
         log, error = result.get("log", ""), result.get("error", "")
         print(f"=== {assignment} / {student}: nbgrader failed ===\n{log}\n{error}", flush=True)  # nbgrader.log
         return False, " ".join([known_reason(log, error), *ends]).strip() or reason(log, error), flags
+    ends += _cell_time_limits(cohort.autograded_dir(student, assignment))
     record = {"timestamp": _timestamp(cohort.submitted_dir(student, assignment)), "flags": flags + ends}
     write_record(cohort.autograded_dir(student, assignment) / RECORD, record)
     return True, "", flags + ends
+
+
+def _cell_time_limits(folder: Path) -> list[str]:
+    """Cells of the graded notebooks that hit the time limit (nbgrader records CellTimeoutError), in Japanese."""
+    import nbformat
+
+    found = []
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for number, cell in enumerate(nb.cells, 1):
+            if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
+                name = cell.metadata.get("nbgrader", {}).get("grade_id") or f"{number} 番目のセル"
+                found.append(CELL_TIME.format(cell=name, notebook=path.name))
+    return found
 
 
 def _keep_manual_grades(cohort: Cohort, assignment: str, student: str) -> None:
@@ -256,7 +272,7 @@ def kernel_trouble(cohort: Cohort) -> list[tuple[str, str, str]]:
     for record_file in sorted((cohort.path / "autograded").glob(f"*/*/{RECORD}")):
         record = _record(cohort, record_file.parent.name, record_file.parent.parent.name) or {}
         for flag in record.get("flags", []):
-            if any(flag.startswith(text.split("{")[0]) for text in KERNEL_ENDS.values()):
+            if any(flag.startswith(text.split("{")[0]) for text in [*KERNEL_ENDS.values(), CELL_TIME]):
                 found.append((record_file.parent.parent.name, record_file.parent.name, flag))
     return found
 

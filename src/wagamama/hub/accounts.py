@@ -25,7 +25,7 @@ import pwd
 import subprocess
 from pathlib import Path
 
-from .. import start
+from .. import manual_grading, start
 from ..cohort import open_cohort
 from ..errors import WagamamaError
 from ..learner_ids import UNIX_NAME
@@ -155,6 +155,7 @@ def prepare(plan: HubPlan, homes: Path) -> None:
             ensure_user(instructor, homes / instructor)
         _grader_owns_collect(cohort.path / "nbgrader_config.py")
         _grade_as_another_user(cohort)
+        manual_grading.install(cohort)  # the grading page and the rubrics, also in cohorts made before them
         _own(cohort.path, c.grader, c.grader, 0o750)
         course_exchange = exchange / c.id
         course_exchange.mkdir(exist_ok=True)
