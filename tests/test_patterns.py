@@ -81,7 +81,7 @@ def test_reminder_and_weekly_table_use_real_dates():
         "次の資源ごみ（びん・缶）は 11月11日（水） です（あさって）。その次は 11月25日（水） です。")
     assert "予定が読めません" not in tsugi_no_hi_bun("集金", "毎月25日") and "読めません" in tsugi_no_hi_bun("集金", "毎月")
     assert kyou_no({"月曜": "16:00", "水": "17:30"}, nani="迎え") == "きょう（月）の迎えは 16:00 です。"
-    assert kyou_no({"火": "16:00"}, "2026-11-11", "迎え") == "きょう（水）の迎えは、ありません。"
+    assert kyou_no({"火": "16:00"}, "2026-11-11", "迎え") == "11月11日（水）の迎えは、ありません。"
 
 
 def test_town_data_lookups():

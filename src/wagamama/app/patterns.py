@@ -210,6 +210,7 @@ def kyou_no(hyou: dict, kyou=None, nani: str = "予定") -> str:
     """曜日の表（{"月": "16:00", "水": "15:00"}）から、きょうの分を文にして返します。"""
     day = as_date(kyou) if kyou is not None else today()
     youbi = schedules.WEEKDAYS[day.weekday()]
+    when = f"きょう（{youbi}）" if kyou is None else date_text(day)
     table = {}
     for key, value in (hyou or {}).items():
         try:
@@ -217,8 +218,8 @@ def kyou_no(hyou: dict, kyou=None, nani: str = "予定") -> str:
         except ScheduleError:
             continue
     if day.weekday() in table:
-        return f"きょう（{youbi}）の{nani}は {table[day.weekday()]} です。"
-    return f"きょう（{youbi}）の{nani}は、ありません。"
+        return f"{when}の{nani}は {table[day.weekday()]} です。"
+    return f"{when}の{nani}は、ありません。"
 
 
 # --- チェックリスト (checklist) --------------------------------------------------------------------------
@@ -338,11 +339,13 @@ def _meters(lat1, lon1, lat2, lon2) -> float:
 def basho(namae: str, town: str = "sakura") -> tuple[float, float]:
     """町のデータにある場所（例: "さくら中学校"）の（緯度, 経度）を返します。"""
     plain = unicodedata.normalize("NFKC", str(namae)).strip()
-    for file in ("hinanbasho.csv", "aed.csv", "kosodate.csv", "iryou.csv"):
-        table = machi_data(file, town)
-        hit = table[table["名称"].str.contains(plain, regex=False)] if plain else table.iloc[0:0]
-        if len(hit):
-            return float(hit["緯度"].iloc[0]), float(hit["経度"].iloc[0])
+    tables = [machi_data(file, town) for file in ("hinanbasho.csv", "aed.csv", "kosodate.csv", "iryou.csv")]
+    for exact in (True, False):  # the same name first, then a name that contains it (公民館)
+        for table in tables:
+            names = table["名称"].map(lambda n: unicodedata.normalize("NFKC", str(n)))
+            hit = table[(names == plain) if exact else names.str.contains(plain, regex=False)] if plain else table.iloc[0:0]
+            if len(hit):
+                return float(hit["緯度"].iloc[0]), float(hit["経度"].iloc[0])
     raise ValueError(f"「{namae}」という場所が、町のデータにありません。名前の一部でもさがせます（例: 公民館）。")
 
 

@@ -214,10 +214,14 @@ class _Collector:
                 self.saved["保存できないもの"].append(name)
 
 
-def save_app(app: App, path: str | Path = "my_app.json", quiet: bool = False, **about) -> Path:
+def save_app(app: App, path: str | Path = "my_app.json", quiet: bool = False, **about) -> Path | None:
     """Keep ``app`` in one file (my_app.json): its design, its Python handlers with what they use, where its
-    data is. ``about``: anything else to keep with it (「型」「問題文」…)."""
+    data is. ``about``: anything else to keep with it (「型」「問題文」…). The labelled sample is never saved
+    (a sample file must not stand in for hers later)."""
     path = Path(path)
+    if SAMPLE_MARK in str(app.AppName):
+        _say(quiet, "見本のアプリなので、保存しませんでした。あなたの設計（my_sekkei.json）ができたら、あなたのアプリを保存します。")
+        return None
     collector = _Collector(app)
     handlers, lost = [], []
     for component in [*app.screens.values(), *app.components()]:
@@ -359,9 +363,9 @@ def describe_app(app: App) -> str:
     for screen in app.screens.values():
         buttons = [f"「{c.Text}」" for c in screen.walk() if c.type == "Button" and c.Text]
         shown = f"{screen.Title or screen.name}の画面"
-        parts.append(shown + (f"には {'、'.join(buttons)} のボタンがあります。" if buttons else "があります。"))
+        parts.append(shown + (f"には、{'、'.join(buttons)}のボタンがあります。" if buttons else "があります。"))
     kept = sorted({step["tag"] for c in [*app.screens.values(), *app.components()] for h in c.handlers.values()
                    if isinstance(h, list) for step in h if "store" in step})
     if kept:
-        parts.append("覚えておくことは " + "、".join(kept) + " です。")
+        parts.append("覚えておくことの名札は、" + "、".join(f"「{k}」" for k in kept) + "です。")
     return f"画面は{len(app.screens)}つです。" + "".join(parts)

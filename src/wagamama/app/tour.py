@@ -194,7 +194,7 @@ def _ok(text: str) -> None:
     print(f"⭕ 正解です: {text}")
 
 
-def _connected(app, func, name: str):
+def connected(app, func, name: str):
     """The buttons that run ``func``; NotAttempted / Incorrect in Japanese when there is none."""
     from ..check import Incorrect, NotAttempted
 
@@ -224,7 +224,7 @@ def expect_button(app, func, name: str, hidden: bool = False) -> dict:
     shows, with no error and no { } left over. Returns what the press did."""
     from ..check import Incorrect, NotAttempted
 
-    button = _connected(app, func, name)[0]
+    button = connected(app, func, name)[0]
     snapshot = app.saved_data()
     try:
         path = way_to(app, button)
@@ -263,7 +263,7 @@ def expect_comes_back(app, func, name: str, typed: str = TYPED, hidden: bool = F
     opened again, what was stored is read again (by a button or by Screen1's Initialize)."""
     from ..check import Incorrect, NotAttempted
 
-    button = _connected(app, func, name)[0]
+    button = connected(app, func, name)[0]
     found = comes_back(app, button, typed)
     label = f"{name}（{button} を押したとき）"
     if found["unreachable"]:
