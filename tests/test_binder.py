@@ -84,6 +84,9 @@ def test_self_study_copies_have_no_solutions_and_every_check_says_not_attempted(
         notebook = root / a / f"{a}.ipynb"
         text = notebook.read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+        # a learner alone: no Nbgrader menu, no instructor reading; how to keep her work is said in the notebook
+        assert "Nbgrader" not in text and "講師が読" not in text and "提出はありません" in text, a
+        assert "selfstudy-backup" in text and "save_button()" in text, a
         hints = json.loads((root / a / ".hints.json").read_text(encoding="utf-8"))
         nb = execute(binder, notebook, allow_errors=True)
         checks = [c for c in nb.cells if "progress.part(" in c.source]

@@ -438,10 +438,27 @@ def cmd_progress(args) -> None:
         print(f"グラフ: {args.chart}")
 
 
+def cmd_backup(args) -> None:
+    from .backup import backup
+
+    backup(args.to, args.root)
+
+
+def cmd_restore(args) -> None:
+    from .backup import restore
+
+    restore(args.file, args.root)
+
+
 def cmd_links(args) -> None:
     from .links import binder_url, nbgitpuller_url
 
-    print("Binder:", binder_url(args.repo, args.branch, args.notebook))
+    try:
+        print("Binder:", binder_url(args.repo, args.branch, args.notebook))
+    except WagamamaError:
+        if not args.hub:
+            raise
+        print("Binder: GitHub のリポジトリだけで使えます（このリポジトリは、下の nbgitpuller のリンクで開きます）。")
     if args.hub:
         print("nbgitpuller:", nbgitpuller_url(args.hub, args.repo, args.branch, args.notebook))
 
@@ -599,6 +616,14 @@ def parser() -> argparse.ArgumentParser:
                    help="コース（wagamama-lab, oneday, kyoryokutai, sip。既定: 記録から、いま進めているコース）")
     c.add_argument("--chart", help="グラフを保存するファイル（例: progress.png）")
     c.set_defaults(func=cmd_progress)
+    c = sub.add_parser("backup", help="一人で学ぶとき: 書いたノート・保存したファイル・進みぐあいを1つのファイルにまとめる")
+    c.add_argument("--to", default=None, help="書き出すファイルかフォルダー（既定: 学ぶフォルダーに wagamama-backup-日付.zip）")
+    c.add_argument("--root", default=None, help="学ぶフォルダー（既定: curriculum/ か selfstudy/ のあるフォルダー）")
+    c.set_defaults(func=cmd_backup)
+    c = sub.add_parser("restore", help="一人で学ぶとき: wagamama backup で作ったファイルから、もとにもどす")
+    c.add_argument("file", nargs="?", default=None, help="バックアップのファイル（既定: いちばん新しい wagamama-backup-….zip）")
+    c.add_argument("--root", default=None, help="学ぶフォルダー（既定: curriculum/ か selfstudy/ のあるフォルダー）")
+    c.set_defaults(func=cmd_restore)
     c = sub.add_parser("links", help="ノートを直接開く Binder と nbgitpuller のリンクを作る")
     c.add_argument("--repo", required=True, help="例: https://github.com/example-town/wagamama-lab")
     c.add_argument("--branch", default="main")

@@ -25,6 +25,7 @@ import nbformat
 from . import progress
 from .cases import model_answers
 from .locations import content_root
+from .selfstudy_ending import adapt
 
 HINTS = ".hints.json"
 INTRO = """## 一人で学ぶときの使い方
@@ -132,6 +133,7 @@ def build(dest: Path) -> list[Path]:
                 for nb_path in sorted(out.glob("*.ipynb")):
                     nb = nbformat.read(nb_path, as_version=4)
                     hints.update(_mark(nb, a, cohort.path / "source" / a / nb_path.name, model_answers_on()))
+                    adapt(nb, a)  # a learner alone: her next step, self-checks against the rubric, backups
                     nbformat.write(nb, nb_path)
                     made.append(nb_path)
                 (out / HINTS).write_text(json.dumps(hints, ensure_ascii=False, indent=1), encoding="utf-8")
