@@ -41,6 +41,9 @@ def test_programs_are_data_and_point_at_real_content():
         assert p.complete == (not p.planned)
     assert all((REPO / p["guide"]).is_file() for p in data["programs"].values() if "guide" in p)
     assert "guide" in data["programs"]["oneday"], "the one-day workshop comes with a facilitator guide"
+    for pid in ("kyoryokutai", "sip"):  # the longer tracks: complete, with a guide and modules of their own
+        assert programs[pid].complete and "guide" in data["programs"][pid], pid
+        assert set(programs[pid].assignments) - set(programs["wagamama-lab"].assignments), pid
     exercises = {d.name for d in (REPO / "exercises").iterdir() if d.is_dir()}
     assert exercises == set(data["assignments"]), "every exercise is listed, and every listed one exists"
 
