@@ -52,10 +52,22 @@ HANDED_IN = {
                     "u005": "blank", "u007": "mondai_placeholder"},
     "ex04_idea": {"u001": "model", "u002": "shiboru_greater", "u003": "model", "u004": "erabi_min"},
     "ex05_sekkei": {"u001": "model", "u002": "tsuin_buton_typo", "u003": "shigen_no_open", "u004": "model"},
-    "ex06_app": {"u001": "model", "u002": "miseru_not_connected", "u003": "memo_wrong_tag", "u004": "gomi_no_soroe"},
+    "ex06_app": {"u001": "model", "u002": "miseru_not_connected", "u003": "hozon_tag_chigai", "u004": "miseru_print"},
     "ex07_hozon": {"u001": "model", "u002": "hozon_overwrite", "u003": "kowareta_no_try"},
     "ex08_machi": {"u001": "model", "u003": "kozui_not_filtered"},
     "ex09_happyou": {"u001": "model", "u002": "konkyo_no_number", "u004": "pitch_too_long"},
+    # kyoryokutai (もみじ町)
+    "ex10_excel": {"u001": "model", "u002": "wareki_tashizan", "u003": "yomikomi_goukei", "u004": "kakidashi_moji"},
+    "ex11_calendar": {"u001": "model", "u002": "kairan_nichiyou_hajimari", "u003": "ics_no_timezone", "u005": "blank"},
+    "ex12_geppou": {"u001": "model", "u002": "kubun_kensuu", "u004": "bun_max_namae"},
+    "ex13_kojin": {"u001": "model", "u002": "kakusu_bikou", "u003": "chiku_no_kakusu", "u004": "model"},
+    "ex14_project": {"u001": "model", "u002": "kikaku_no_number", "u003": "milestones_three"},
+    # sip (あおば市)
+    "ex15_chiiki": {"u001": "model", "u002": "zougen_ato_de", "u003": "chikai_heimen", "u004": "model"},
+    "ex16_kikitori": {"u001": "model", "u002": "mondai_app", "u003": "bunrui_sute"},
+    "ex17_review": {"u001": "model", "u002": "contrast_senkei_nai", "u004": "review_no_taiou"},
+    "ex18_service": {"u001": "model", "u002": "soroeru_hiragana", "u003": "annai_zero", "u005": "blank"},
+    "ex19_houkoku": {"u001": "model", "u002": "gazou_no_decode", "u004": "page_escape_naiyou"},
 }
 
 
