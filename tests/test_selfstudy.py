@@ -80,3 +80,25 @@ def test_report_names_what_is_next(selfstudy):
 def test_scaffold_keeps_the_shape_and_hides_the_values():
     assert scaffold('def aisatsu(namae):\n    return f"{namae}さん、こんにちは"') == "def aisatsu(___):\n    return ___"
     assert "sorted(___" in scaffold("top = sorted(diary, key=score, reverse=True)[0]")
+
+
+def test_the_track_follows_her_records_and_every_track_is_shown(selfstudy, capsys):
+    from wagamama.cli import main
+
+    assert progress.current_program() == "wagamama-lab"  # nothing recorded yet: the core track
+    record = {"ex00_hajimete": {"daikin_check": {"state": "done", "tries": 0, "time": "2026-05-01T10:00:00"}},
+              "ex10_excel": {"wareki_check": {"state": "done", "tries": 1, "time": "2026-06-01T10:00:00"}}}
+    (selfstudy / "progress.json").write_text(json.dumps(record), encoding="utf-8")
+    assert progress.current_program() == "kyoryokutai"  # ex10 belongs to the 協力隊 track only
+    tracks = progress.tracks()
+    assert "▶ 地域おこし協力隊 デジタル実践コース（kyoryokutai）" in tracks and "（sip）" in tracks
+    text = progress.report()
+    assert text.startswith("地域おこし協力隊 デジタル実践コース") and "（ex10_excel）: 1 / 3" in text
+    record["ex15_chiiki"] = {"koureika_check": {"state": "tried", "tries": 1, "time": "2026-07-01T10:00:00"}}
+    (selfstudy / "progress.json").write_text(json.dumps(record), encoding="utf-8")
+    assert progress.current_program() == "sip"
+    assert main(["progress", "--program", "kyoryokutai"]) == 0
+    out = capsys.readouterr().out
+    assert "（ex14_project）: 0 / 3" in out and "ex15_chiiki" not in out
+    assert main(["progress"]) == 0
+    assert "▶ エンジニア向け 地域課題解決コース（SIP）（sip）" in capsys.readouterr().out
