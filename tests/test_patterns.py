@@ -228,3 +228,11 @@ def test_what_is_stored_comes_back_only_when_the_same_tag_is_read():
     assert found["stored"] == [["TinyDB1", "はいたつ"]] and found["read"] == [] and found["read_others"] == [
         ["TinyDB1", "haitatsu"]]
     assert app.saved_data() == before  # the tour puts back what the app had stored
+
+
+def test_changing_what_get_value_returns_never_changes_her_default(tmp_path):
+    app = load_design(starter("yotei"))
+    hyou = {"月": "16:00"}
+    got = app["TinyDB1"].get_value("hyou", hyou)
+    got["月"] = "チェックの文字"  # a handler that writes into what it read (the tour types test text)
+    assert hyou == {"月": "16:00"}

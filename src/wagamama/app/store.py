@@ -7,6 +7,7 @@ where it went, and the app goes on with an empty store.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import tempfile
@@ -68,8 +69,11 @@ class Store:
         self._log("store", tag)
 
     def get_value(self, tag: str, value_if_tag_not_there=""):
+        """The stored value; a copy of ``value_if_tag_not_there`` when there is none, so that changing what comes
+        back (a dict of times, a list of entries) never changes the learner's own default."""
         self._log("get", tag)
-        return self._load().get(tag, value_if_tag_not_there)
+        data = self._load()
+        return data[tag] if tag in data else copy.deepcopy(value_if_tag_not_there)
 
     def get_tags(self) -> list[str]:
         return list(self._load())
