@@ -198,6 +198,9 @@ def connected(app, func, name: str):
     """The buttons that run ``func``; NotAttempted / Incorrect in Japanese when there is none."""
     from ..check import Incorrect, NotAttempted
 
+    if not callable(func):
+        raise Incorrect(f"❌ {name}: {name} が関数になっていません。\n"
+                        f"💡 ヒント: def {name}(): の形で関数を作り、そのすぐ上の行で、ボタンとつなぎます。")
     found = buttons_with(app, func)
     if found:
         return found
