@@ -313,6 +313,8 @@ def test_her_material_flows_from_diary_to_app(journey, name):
         assert "⭕" in text and "❌" not in text and "✏️" not in text, (check, text)
     # module 7: what she stores comes back; module 8: her district's dates
     assert "⭕" in outputs(cell(nbs["07_hozon"], "hozon_suru_check"))
+    assert "01_kakidasu/my_wagamama.json" in outputs(cell(nbs["07_hozon"], "extra_load"))  # her diary, where module 1 saved it
+    assert f"「{design['AppName']}」を開きました" in outputs(cell(nbs["09_happyou"], "load_app"))
     assert "❌" not in outputs(cell(nbs["08_machi"], "tsugi_no_bin_check"))
     app_file = json.loads((cur / "09_happyou" / "my_app.json").read_text(encoding="utf-8"))
     assert app_file["設計"]["AppName"] == design["AppName"]
