@@ -236,3 +236,10 @@ def test_changing_what_get_value_returns_never_changes_her_default(tmp_path):
     got = app["TinyDB1"].get_value("hyou", hyou)
     got["月"] = "チェックの文字"  # a handler that writes into what it read (the tour types test text)
     assert hyou == {"月": "16:00"}
+
+
+def test_a_button_that_cannot_be_pressed_is_not_asked_to_change_anything():
+    def disabled(app):
+        app["Button1"].Enabled = False
+
+    assert tour.problems(tour.run(sample_with(disabled))) == []

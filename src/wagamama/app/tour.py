@@ -63,7 +63,10 @@ def press(app, path: list[str], button: str, typed: str | None = TYPED) -> dict:
             if not app[box].Text:
                 app[box].type_text(typed)
     before = app.visible_state()
-    result = {"screen": screen, "button": button, "changed": [], "error": None, "opened": None, "starter": False}
+    result = {"screen": screen, "button": button, "changed": [], "error": None, "opened": None, "starter": False,
+              "disabled": not before["components"].get(button, {}).get("Enabled", True)}
+    if result["disabled"]:  # a button that cannot be pressed now (Enabled is False): nothing to ask of it
+        return result
     try:
         app[button].click()
     except NotImplementedError:
@@ -111,6 +114,8 @@ def problems(result: dict, connected: dict | None = None) -> list[str]:
     found = []
     for p in result["presses"]:
         label = f"{p['button']}「{result['texts'].get(p['button'], '')}」（{p['screen']}）"
+        if p.get("disabled"):
+            continue
         if p["error"]:
             found.append(f"{label}: 押すとエラーになります。{p['error']}")
         elif not p["changed"]:
