@@ -65,7 +65,9 @@ def test_whole_cohort(home, capsys, tmp_path, gradebook):
         lines = cli(capsys, "status", "oyama-2026a", "--learner", sid).splitlines()
         assert next(line.split() for line in lines if line.startswith(A))[-len(state):] == state
 
-    assert "2 名にフィードバックを返しました" in cli(capsys, "feedback", "oyama-2026a")
+    held = cli(capsys, "feedback", "oyama-2026a")  # the essays are not graded yet: nothing goes out
+    assert "2 件のフィードバックを返していません" in held and "返しました" not in held
+    assert "2 名にフィードバックを返しました" in cli(capsys, "feedback", "oyama-2026a", "--partial")
     for sid in ("u01", "u02"):
         pages = learner.fetch_feedback(cohort, A, sid, home / "learners" / sid)
         assert len(pages) == 1 and "ワガママ日記" in pages[0].read_text(encoding="utf-8")
