@@ -39,7 +39,7 @@ def test_not_implemented_function_is_not_attempted():
 
 
 def test_type_mismatch_is_named_in_plain_japanese():
-    with pytest.raises(Incorrect, match="数値が必要ですが、文字列 '360' が入っています"):
+    with pytest.raises(Incorrect, match='数値が必要ですが、文字列 "360" が入っています'):
         expect("360", 360)
     with pytest.raises(Incorrect, match="全角の数字"):
         expect("３６０", 360)
@@ -247,7 +247,7 @@ def test_a_check_cell_answers_in_japanese_whatever_state_the_answer_cell_is_in(t
 
 def test_a_fullwidth_digit_is_shown_as_typed():
     rec = {"日付": "5月1日", "場面": "買い物", "困りごと": "店が遠い", "ひんど": "３", "つらさ": 2}
-    with pytest.raises(Incorrect, match="文字列 '３' です。全角の数字になっています。"):
+    with pytest.raises(Incorrect, match='文字列 "３" です。全角の数字になっています。'):
         expect_records([rec], {"ひんど": (int, 1, 5), "つらさ": (int, 1, 5)}, "日記")
 
 
@@ -263,3 +263,52 @@ def test_a_pandas_table_where_a_list_is_expected_says_how_to_get_one():
         expect(pd.Series(["さくら東保育園"]), ["さくら東保育園"], "ichiji")
 
 
+
+
+def test_values_are_shown_as_the_learner_types_them():
+    with pytest.raises(Incorrect) as info:
+        expect_call(lambda namae: namae + "さん\u3000こんにちは", "さくら", expected="さくらさん、こんにちは")
+    text = str(info.value)
+    assert '"さくらさん　こんにちは"（全角スペースが入っています）' in text and "\\u3000" not in text
+    assert text.startswith('❌ <lambda>("さくら"):')
+
+    def score(entry):
+        return entry["ひんど"] + entry["つらさ"]
+
+    with pytest.raises(Incorrect) as info:
+        expect_call(score, {"ひんど": 3, "つらさ": 4}, expected=12)
+    assert str(info.value).startswith('❌ score({"ひんど": 3, "つらさ": 4}):')  # as typed, not a Python repr
+
+    def tensu_list(diary):
+        return []
+
+    with pytest.raises(Incorrect) as info:
+        expect_call(tensu_list, [{"場面": "ごみ出し", "ひんど": 3, "つらさ": 4}] * 5, expected=[12] * 5)
+    assert str(info.value).startswith("❌ tensu_list(5件のリスト):")  # a long argument by what it is
+
+
+def test_a_yes_no_check_answers_its_question():
+    with pytest.raises(Incorrect) as info:
+        expect(False, True, "erabi が辞書か", hint="辞書のまま入れます。")
+    assert str(info.value) == "❌ erabi が辞書か: いいえ。\n💡 ヒント: 辞書のまま入れます。"
+    with pytest.raises(Incorrect, match="まだ、できていません"):
+        expect(False, True, "Excel 用の目印")
+
+
+@pytest.mark.parametrize("text", ["一人暮らしの高齢者は、資源ごみの日の朝に、出す品目が分からないことで困っている。",
+                                  "自治会の班長は、回覧板が回ってきたときに、次の家へ回し忘れることで困っている。"])
+def test_expect_statement_takes_any_word_of_time(text, capsys):
+    from wagamama.check import expect_statement
+
+    expect_statement(text)
+    assert "⭕" in capsys.readouterr().out
+
+
+def test_expect_own_refuses_a_worked_example_copied_as_it_is():
+    from wagamama.check import expect_own
+
+    example = "診察が終わってから、帰りのバスを1時間近く待つから"
+    expect_own(["バスが1時間に1本しかないから"], example)  # her own words: nothing said
+    for copied in (example, [" " + example, "ほかの文"], {"くらし": example}):
+        with pytest.raises(Incorrect, match="見本の文を、そのまま写しています"):
+            expect_own(copied, example, name="なぜ", what="あなたのワガママの「なぜ？」")

@@ -23,7 +23,7 @@ from pathlib import Path
 from .explain import explain as _explain
 
 __all__ = ["NotAttempted", "Incorrect", "expect", "expect_call", "expect_records", "expect_texts", "expect_statement",
-           "expect_hmw", "answered", "answer_cell", "explain", "normalize", "type_name", "learner_file",
+           "expect_hmw", "expect_own", "answered", "answer_cell", "explain", "normalize", "type_name", "learner_file",
            "assignment_file", "expect_design", "expect_click", "learner_value", "learner_function",
            "run_check", "before_check", "check_failure"]
 
@@ -226,9 +226,39 @@ def type_name(value) -> str:
     return type(value).__name__
 
 
-def _show(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _typed(value) -> str:
+    """A value written as the learner writes it: strings in " " (a full-width space stays a full-width space,
+    never \\u3000), lists and dicts with them; other values as Python shows them."""
+    if isinstance(value, str):
+        inner = "".join(c if c.isprintable() or c == "\u3000" else repr(c)[1:-1] for c in value)
+        return '"' + inner.replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        items = ", ".join(_typed(v) for v in value)
+        return f"[{items}]" if isinstance(value, list) else f"({items}{',' if len(value) == 1 else ''})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_typed(k)}: {_typed(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (bool, int, float)) or value is None or value is Ellipsis:
+        return repr(value)
+    if type(value).__name__ in ("DataFrame", "Series"):
+        return f"表（pandas の {type(value).__name__}、{len(value)} 行）"
+    return repr(value)
+
+
+def _show(value, width: int = 60) -> str:
+    text = _typed(value)
+    if "\u3000" in text:
+        text += "（全角スペースが入っています）"
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _argument(value) -> str:
+    """An argument in a check's name: short values as typed, long ones by what they are (5件のリスト)."""
+    text = _typed(value)
+    if len(text) <= 30:
+        return text
+    if isinstance(value, (list, tuple)):
+        return f"{len(value)}件のリスト"
+    return f"{type_name(value)}" if type_name(value) != type(value).__name__ else _show(value, 30)
 
 
 def normalize(value):
@@ -265,8 +295,10 @@ ABOVE_FAILED = ("⚠️ すぐ上のセルがエラーで止まっています�
 
 
 def _above_failed() -> bool:
-    """True when the cell run just before this check ended in an error (in Jupyter)."""
-    return _kernel.ran_with_error() is not None
+    """True when the cell run just before this check ended in an error (in Jupyter); a check's own verdict
+    shown in that cell (a lesson's demo of a check) is not an error of the answer."""
+    err = _kernel.ran_with_error()
+    return err is not None and not isinstance(err, Feedback)
 
 
 def _with_context(text: str) -> str:
@@ -356,7 +388,7 @@ def expect(actual, expected, name: str = "答え", *, hint: str | None = None, h
     if problem:
         raise _fail(name, problem, hint)
     if isinstance(expected, bool) and isinstance(actual, bool):  # a yes/no check: the hint says what to do
-        raise _fail(name, "まだそうなっていません。", hint)
+        raise _fail(name, "いいえ。" if name.rstrip("？?。").endswith("か") else "まだ、できていません。", hint)
     what = "答えがちがいます。" if hidden else f"答えがちがいます。正しい答え: {_show(expected)}、あなたの答え: {_show(actual)}。"
     if hidden:
         what += "（見えないテスト用の別のデータで確かめました）"
@@ -430,7 +462,7 @@ def expect_call(func: Callable, *args, expected, name: str | None = None, hint: 
     """Call the learner's function and compare what it returns."""
     __tracebackhide__ = True
     fname = getattr(func, "__name__", "関数")
-    name = name or (f"{fname}(…)" if hidden else f"{fname}({', '.join(map(_show, args))})")
+    name = name or (f"{fname}(…)" if hidden else f"{fname}({', '.join(map(_argument, args))})")
     if not callable(func):
         raise _fail(name, f"{fname} が関数になっていません（{type_name(func)} です）。def で関数を作ります。", None)
     try:
@@ -507,6 +539,27 @@ def _text(value, name: str) -> str:
     return text
 
 
+def _leaves(value) -> list[str]:
+    if isinstance(value, str):
+        return [normalize(value)]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return []
+
+
+def expect_own(value, *examples: str, name: str = "答え", what: str = "あなたのこと") -> None:
+    """Refuse a worked example copied as it is: a sentence of ``value`` (a string, or one inside a list or a
+    dict) that is one of the ``examples`` (sentences of the example shown above the answer cell)."""
+    __tracebackhide__ = True
+    shown = {normalize(e) for e in examples}
+    copied = [leaf for leaf in _leaves(value) if leaf in shown]
+    if copied:
+        raise _fail(name, f"見本の文を、そのまま写しています（{_show(copied[0], 40)}）。",
+                    f"見本は書き方の例です。{what}を、自分の言葉で書きます。")
+
+
 def expect_texts(values, name: str = "答え", *, count: int, min_length: int = 4) -> None:
     """A list of ``count`` different sentences (such as the five answers to なぜ？)."""
     __tracebackhide__ = True
@@ -530,7 +583,8 @@ def expect_texts(values, name: str = "答え", *, count: int, min_length: int = 
     _ok(f"{name}（{count} 個）")
 
 
-STATEMENT = re.compile(r"(?P<dare>.+?)は、(?P<itsu>.+?)(?:のとき|とき)に?、(?P<nani>.+?)で困って(?:いる|います)。?")
+# 「いつ」 ends in a word of time: 「習い事の迎えのときに、」「資源ごみの日の朝に、」「迎えのとき、」.
+STATEMENT = re.compile(r"(?P<dare>.+?)は、(?P<itsu>.+?)(?:のときに|ときに|とき|に)、(?P<nani>.+?)で困って(?:いる|います)。?")
 
 
 def expect_statement(value, name: str = "問題文") -> None:
@@ -544,8 +598,8 @@ def expect_statement(value, name: str = "問題文") -> None:
         hint = "文の終わりを「〇〇で困っている。」にします。"
     elif "は、" not in text:
         hint = "最初に「だれ」を書き、「は、」で区切ります（例: 共働きの親は、）。"
-    elif "とき" not in text:
-        hint = "「いつ」を「〇〇のときに、」の形で入れます（例: 習い事の迎えのときに、）。"
+    elif not re.search(r"(?:とき|に)、", text):
+        hint = "「いつ」を「〇〇のときに、」の形で入れます（例: 習い事の迎えのときに、資源ごみの日の朝に、）。"
     else:
         hint = "「〇〇な人は、〇〇のときに、〇〇で困っている。」の順に、読点（、）で区切ります。"
     raise _fail(name, "「だれは、いつのときに、なにで困っている」の形になっていません。", hint)
