@@ -1,9 +1,13 @@
 """Progress without a server: which self-checks a learner has passed, in a small local file.
 
-Self-study copies of the assignments (see ``selfstudy``) mark each check cell: the first line names the
-part (``part``), the last line records a pass (``passed``); a check that fails on the way records
-"tried" or "not attempted" through ``check`` (``failed``). The file is
+Self-study copies of the assignments (see ``selfstudy``) mark each check cell: the line after its
+``# チェック`` line names the part (``part``), the last line records a pass (``passed``); a check that fails
+on the way records "tried" or "not attempted" through ``check`` (``failed``). The file is
 ``~/.wagamama/progress.json`` (or ``$WAGAMAMA_PROGRESS``); nothing is sent anywhere.
+
+The last check run in this kernel is kept in memory (``last``): hints and model answers follow it, whatever
+the clock says. ``follow`` names the part as soon as a marked cell starts, so that a check that refuses to
+run (the answer cell above stopped with an error) still counts for that part.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -20,6 +25,8 @@ from .locations import content_root
 from .programs import get_program
 
 _current: tuple[str, str] | None = None  # (assignment, check cell) being run
+_last: dict[str, str] = {}  # assignment → the check cell run last in this kernel
+MARK = re.compile(r"progress\.part\(\s*(['\"])(\w+)\1\s*,\s*(['\"])(\w+)\3\s*\)")
 
 
 def path() -> Path:
@@ -40,7 +47,7 @@ def _record(assignment: str, check: str, state: str) -> None:
     if state == "tried":
         entry["tries"] += 1
     entry["state"] = state
-    entry["time"] = dt.datetime.now().isoformat(timespec="seconds")
+    entry["time"] = dt.datetime.now().isoformat(timespec="microseconds")
     path().parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path().parent, prefix=".progress.")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -51,6 +58,21 @@ def _record(assignment: str, check: str, state: str) -> None:
 def part(assignment: str, check: str) -> None:
     global _current
     _current = (assignment, check)
+    _last[assignment] = check
+
+
+def follow(shell) -> None:
+    """Name the part when a marked check cell starts (before the check itself may refuse to run)."""
+    if shell is None or getattr(shell, "_wagamama_progress", False):
+        return
+    shell._wagamama_progress = True
+
+    def started(info) -> None:
+        found = MARK.search(getattr(info, "raw_cell", "") or "")
+        if found:
+            part(found.group(2), found.group(4))
+
+    shell.events.register("pre_run_cell", started)
 
 
 def passed(assignment: str, check: str) -> None:
@@ -68,21 +90,39 @@ def failed(kind: str) -> None:
 
 
 def last(assignment: str) -> str | None:
-    """The check cell the learner ran last in this assignment (what ``hint()`` talks about)."""
-    if _current and _current[0] == assignment:
-        return _current[1]
-    entries = load().get(assignment, {})
+    """The check cell the learner ran last in this assignment (what ``hint()`` talks about): the one run last
+    in this kernel; in a kernel that has run none yet, the one recorded last."""
+    if assignment in _last:
+        return _last[assignment]
+    entries = {k: e for k, e in load().get(assignment, {}).items() if isinstance(e, dict)}
     return max(entries, key=lambda k: entries[k].get("time", ""), default=None)
 
 
 def checks_of(assignment: str) -> list[str]:
     """The autograded check cells of an assignment, in order (from its source notebook)."""
-    found = []
+    return list(titles_of(assignment))
+
+
+HEADING = re.compile(r"^##\s+(?:\d+\.\s*)?(.+?)\s*(?:（[^（）]*(?:点|読みます|入りません)[^（）]*）)?\s*$", re.M)
+
+
+def heading_title(source: str) -> str | None:
+    """「全部の点数をリストにする関数」 from 「## 1. 全部の点数をリストにする関数（2点）」."""
+    found = HEADING.findall(re.sub(r"```.*?```", "", source, flags=re.S))  # not a heading shown as an example
+    return found[-1].strip() if found else None
+
+
+def titles_of(assignment: str) -> dict[str, str]:
+    """check cell → the Japanese title of its part (the heading above it in the notebook), in order."""
+    found = {}
     for nb_path in sorted((content_root() / "exercises" / assignment).glob("*.ipynb")):
+        title = ""
         for cell in nbformat.read(nb_path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
-                found.append(meta["grade_id"])
+            if cell.cell_type == "markdown":
+                title = heading_title(cell.source) or title
+            elif meta.get("grade") and not meta.get("solution"):
+                found[meta["grade_id"]] = title or meta["grade_id"]
     return found
 
 
@@ -109,11 +149,12 @@ def summary(program: str | None = None) -> list[dict]:
     for step in get_program(program or current_program()).steps:
         if step.kind != "assignment":
             continue
-        checks = checks_of(step.id)
+        titles = titles_of(step.id)
         states = data.get(step.id, {})
-        done = sum(1 for c in checks if states.get(c, {}).get("state") == "done")
-        rows.append({"id": step.id, "title": step.title, "done": done, "total": len(checks),
-                     "next": next((c for c in checks if states.get(c, {}).get("state") != "done"), None)})
+        done = sum(1 for c in titles if states.get(c, {}).get("state") == "done")
+        todo = next((c for c in titles if states.get(c, {}).get("state") != "done"), None)
+        rows.append({"id": step.id, "title": step.title, "done": done, "total": len(titles),
+                     "next": todo, "next_title": titles.get(todo)})
     return rows
 
 
@@ -143,7 +184,7 @@ def report(program: str | None = None) -> str:
     if todo is None:
         lines.append("🎉 全部の課題のチェックに通りました。おつかれさまでした。")
     else:
-        lines.append(f"次は「{todo['title']}」（selfstudy/{todo['id']}/）の {todo['next']} です。")
+        lines.append(f"次は「{todo['title']}」の「{todo['next_title']}」です（フォルダー selfstudy/{todo['id']}/ の中のノート）。")
     return "\n".join(lines)
 
 
