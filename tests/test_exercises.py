@@ -23,6 +23,9 @@ from wagamama.programs import load_programs
 from wagamama.release import release
 from wagamama.roster import import_roster
 
+# One fixture grades every case of every assignment (about 250 notebooks on 2 cores): more than the default 600 s.
+pytestmark = pytest.mark.timeout(1800)
+
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted(p.name for p in (REPO / "exercises").iterdir() if p.is_dir())
 CASES = [(a, name) for a in ASSIGNMENTS
