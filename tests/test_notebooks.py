@@ -48,10 +48,13 @@ def test_lesson_header_and_metadata(path):
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_lesson_executes_top_to_bottom(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=30, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
     errors = [c for c in nb.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
-    # Only cells marked raises-exception (errors shown on purpose) may fail.
-    assert all("raises-exception" in c.metadata.get("tags", []) for c in errors)
+    # Only cells marked raises-exception (errors shown on purpose, checks before an answer) may fail.
+    unexpected = {c.id: "".join(o.get("evalue", "") for o in c.outputs)[:300] for c in errors
+                  if "raises-exception" not in c.metadata.get("tags", [])}
+    assert not unexpected, unexpected
 
 
 def test_first_lesson_teaches_errors_and_question_zero(tmp_path):
@@ -61,10 +64,26 @@ def test_first_lesson_teaches_errors_and_question_zero(tmp_path):
     assert "U+3000" in out["error_space"] and "U+FF18" in out["ime_demo"]
     assert "unterminated string literal" in out["error_quote_code"]
     assert "まだ解答が書かれていません" in out["q0_check"]
-    assert "数値が必要ですが、文字列 '８' が入っています" in out["fullwidth_demo"]
+    assert '数値が必要ですが、文字列 "８" が入っています' in out["fullwidth_demo"]
     # With the answer typed in, question 0 passes.
     answer = next(c for c in nb.cells if c.id == "q0_answer")
     answer.source = "kaisu = 8"
     NotebookClient(nb, timeout=30, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     check = next(c for c in nb.cells if c.id == "q0_check")
     assert "正解です" in check.outputs[0]["text"]
+
+
+def test_minutes_agree_in_the_header_the_metadata_and_programs_yaml():
+    """One figure per notebook (re-estimated by bench/beginner_walk.py): 所要時間 in its header, its metadata and
+    curriculum/programs.yaml say the same."""
+    import re
+
+    import yaml
+
+    catalog = yaml.safe_load((REPO / "curriculum" / "programs.yaml").read_text(encoding="utf-8"))
+    for entries in (catalog["lessons"], catalog["assignments"]):
+        for key, entry in entries.items():
+            nb = nbformat.read(REPO / entry["path"], as_version=4)
+            said = re.search(r"所要時間: 約(\d+)分", nb.cells[0].source)
+            assert said, f"{key}: no 所要時間 in its header"
+            assert int(said.group(1)) == nb.metadata["wagamama"]["minutes"] == entry["minutes"], key

@@ -18,6 +18,15 @@ def norm(req: str) -> str:
     return re.sub(r"[-_.]+", "-", name.strip().lower()) + "==" + version.strip()
 
 
+def version(text: str) -> tuple[int, ...]:
+    """3.10 → (3, 10): versions compare as numbers ("3.9" >= "3.10" as strings)."""
+    return tuple(int(part) for part in text.strip().split(".") if part.isdigit())
+
+
+def test_versions_compare_as_numbers():
+    assert version("3.10") > version("3.9") and version("3.11") >= version("3.11")
+
+
 def test_environment_yml_pins_the_same_as_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     env = yaml.safe_load((REPO / "binder" / "environment.yml").read_text(encoding="utf-8"))
@@ -25,7 +34,7 @@ def test_environment_yml_pins_the_same_as_pyproject():
     assert all("==" in r for r in project["dependencies"]), "pin every dependency"
     assert {norm(r) for r in project["dependencies"]} == {norm(r) for r in pip if not r.startswith("-e")}
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
-    assert python.split("=")[1] >= project["requires-python"].removeprefix(">=")
+    assert version(python.split("=")[1]) >= version(project["requires-python"].removeprefix(">="))
 
 
 def test_programs_are_data_and_point_at_real_content():
