@@ -265,7 +265,8 @@ def _mark(nb, assignment: str, source: Path, with_answers: bool) -> dict:
             if not progress.MARK.search(mark):
                 raise ValueError(mark)
             cell.source = f"{first}\n{mark}\n{rest}\nprogress.passed({assignment!r}, {check!r})"
-    nb.cells.insert(0, nbformat.v4.new_markdown_cell(INTRO, id="selfstudy-intro"))
+    first = next(iter(hints.values()), {}).get("part", "tensu_list")
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(INTRO.replace("tensu_list", first), id="selfstudy-intro"))
     nb.cells.insert(1, nbformat.v4.new_code_cell(SETUP, id="selfstudy-setup"))
     nb.metadata.setdefault("wagamama", {})["selfstudy"] = assignment
     return hints
