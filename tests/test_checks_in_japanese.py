@@ -40,7 +40,7 @@ from learner_play import (
 
 from wagamama.cases import model_answers
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # the first test plays every notebook (2–4 minutes on 2 cores)
 
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = sorted(p for p in (REPO / "curriculum").glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
