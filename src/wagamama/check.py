@@ -400,7 +400,7 @@ def explain(exc: BaseException, hidden: bool = False) -> str:
     return _explain(exc, hidden, names=_kernel.names())
 
 
-CHECK_CELL = re.compile(r"^\s*# チェック")
+CHECK_CELL = re.compile(r"^\s*# チェック(?:\s*$|[:：（(])")  # 「# チェック: …」, not 「# チェックの道具…」
 
 
 def before_check(err: BaseException | None) -> None:
@@ -432,6 +432,8 @@ def run_check(source: str, namespace: dict) -> None:
     whatever state her answer cell is in, what she reads is Japanese and says what to do."""
     __tracebackhide__ = True
     before_check(_kernel.ran_with_error())
+    for name in __all__:  # the check helpers, as the judge gives them, even when an earlier import cell failed
+        namespace.setdefault(name, globals()[name])
     try:
         exec(compile(source, "<チェック>", "exec"), namespace)  # noqa: S102 (the check cell itself)
     except Exception as exc:

@@ -49,7 +49,9 @@ def _where(lineno, line: str, offset=None) -> str:
 
 
 def _outside_quotes(line: str) -> str:
-    return re.sub(r'"[^"]*"|\'[^\']*\'', "", line)
+    """The code of a line without its strings and its comment (a starter's comment is often Japanese)."""
+    code = re.sub(r'"[^"]*"|\'[^\']*\'', "", line)
+    return code.split("#", 1)[0]
 
 
 def _syntax(err: SyntaxError) -> str:
@@ -71,6 +73,11 @@ def _syntax(err: SyntaxError) -> str:
         else:
             text = "字下げの深さがそろっていません。同じまとまりの行は、同じ数の空白で始めます。"
         return text + where
+    number = re.search(r"(?:^|(?<=[\s=:,(\[{+*/-]))\d+[ぁ-んァ-ヶー一-龠々〆〇]+", outside)  # 50代, 900円, 3回
+    if number and not (char and char in QUOTES):
+        shown = number.group(0) if number else ""
+        return (f"数字のあとに日本語が続いています（{shown}）。ことばなら \" \" で囲みます（例: \"{shown}\"）。"
+                "数なら、数字だけを書きます。") + where
     if words and ("unterminated" not in msg):
         word = words[0]
         text = f"ことば「{word}」が \" \" で囲まれていません。ことばは、半角の \" \" で囲みます（例: \"{word}\"）。"
@@ -94,11 +101,6 @@ def _syntax(err: SyntaxError) -> str:
     if msg.startswith("f-string"):
         return ("f文字列の { } の中の書き方がまちがっています。{ } の中に \" を使うときは、外側を ' にするか、"
                 "キーを ' ' で囲みます（例: {erabu['場面']}）。") + where
-    if re.search(r"\d+[^\x00-\x7f]", outside):
-        number = re.search(r"\d+[^\x00-\x7f\s,)\]}]+", outside)
-        shown = number.group(0) if number else ""
-        return (f"数字のあとに日本語が続いています（{shown}）。ことばなら \" \" で囲みます（例: \"{shown}\"）。"
-                "数なら、数字だけを書きます。") + where
     if "cannot assign" in msg:
         return "= の左には、名前を書きます（例: kotae = 3）。くらべるなら == です。" + where
     if "'=='" in msg or "':='" in msg:
