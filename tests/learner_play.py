@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 JAPANESE = re.compile(r"[ぁ-んァ-ヶー一-龠々〆〇]")
 MARKS = ("⭕", "✏️", "❌", "⚠️")
-CHECK = re.compile(r"^\s*# チェック")
+CHECK = __import__("wagamama.check").check.CHECK_CELL  # the cells the extension runs as checks
 ENGLISH_ERROR = re.compile(r"^\s*[A-Za-z_.]*(Error|Exception|Warning|Interrupt)\b")
 
 
