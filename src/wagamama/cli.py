@@ -411,6 +411,15 @@ def cmd_hub(args) -> None:
 
         print(f"書き出しました: {write_values(Path(args.output))}")
         return
+    elif args.action == "warm":
+        from .hub.warm import warm
+
+        result = warm(open_cohort(args.cohort), args.at, args.notebook, settings)
+        if result.failed:
+            raise WagamamaError(f"{len(result.failed)} 人のサーバーを準備できませんでした: "
+                                + "、".join(w.user for w in result.failed)
+                                + "。もう一度実行すると、その人たちだけ準備します。", "some servers did not start")
+        return
     plan, pushed = sync.sync(settings)
     for c in plan.cohorts:
         print(f"講座 {c.id}: 受講者 {len(c.learners)} 人、講師 {len(c.instructors)} 人、採点サービス /services/{c.id}/ "
@@ -591,6 +600,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--idle-timeout", dest="idle_timeout", type=int, help="使われていないサーバーを止めるまでの秒数")
     c.add_argument("--model-answers", dest="model_answers", choices=["on", "off"],
                    help="自習用の課題で answer() が見本の答えを見せるか（講師が決めます）")
+    c.add_argument("--spawn-concurrency", dest="spawn_concurrency", type=int,
+                   help="同時に起動するサーバーの数（bench/hub_bench.py capacity で測った値）")
+    c.add_argument("--server-start-seconds", dest="server_start_seconds", type=float,
+                   help="サーバー1つの起動にかかる秒数（同じく測った値。待ち時間の上限はこれから決めます）")
     c.set_defaults(func=cmd_hub)
     hub.add_parser("sync", help="講座・採点簿・Linux ユーザー・ハブのグループをそろえる").set_defaults(func=cmd_hub)
     hub.add_parser("start", help="ハブを起動する（root）").set_defaults(func=cmd_hub)
@@ -602,6 +615,11 @@ def parser() -> argparse.ArgumentParser:
     c = hub.add_parser("add-instructor", help="講師を講座に加える")
     c.add_argument("cohort")
     c.add_argument("id")
+    c.set_defaults(func=cmd_hub)
+    c = hub.add_parser("warm", help="授業の前に、受講者のサーバーを起動しておく（授業の開始までは止めません）")
+    c.add_argument("cohort")
+    c.add_argument("--at", help="授業の開始時刻（例: 10:00）。省くと cohort.json の schedule の今日の時刻")
+    c.add_argument("--notebook", help="最初に開くノート（例: curriculum/00_hajimete/00_hajimete.ipynb）。カーネルも起動しておきます")
     c.set_defaults(func=cmd_hub)
     c = hub.add_parser("k8s", help="Zero to JupyterHub の values を講座から書き出す")
     c.add_argument("-o", "--output", default="deploy/k8s/values.yaml")

@@ -20,6 +20,7 @@ import yaml
 
 from ..cohort import list_cohorts
 from ..programs import load_programs
+from .config import LEARNER_ENVIRONMENT
 from .plan import ADMIN_SERVICE, HubPlan, hub_plan
 
 EXCHANGE = "/srv/nbgrader/exchange"
@@ -61,7 +62,8 @@ def values(plan: HubPlan, postgres_host: str = "wagamama-postgres", public_url: 
         })
     # Instructors: nbgrader's formgrader, create-assignment and course-list on (the image's other config).
     profiles.append({"display_name": "講師", "slug": "instructor", "description": "課題づくりと採点画面への入口",
-                     "kubespawner_override": {"environment": {"JUPYTER_CONFIG_PATH": "/etc/wagamama/instructor"}}})
+                     "kubespawner_override": {"environment": {"JUPYTER_CONFIG_PATH": "/etc/wagamama/instructor",
+                                                              **{k: "1" for k in LEARNER_ENVIRONMENT}}}})
     return {
         "hub": {
             "image": {"name": IMAGE["hub"], "tag": IMAGE["tag"]},
@@ -89,7 +91,7 @@ def values(plan: HubPlan, postgres_host: str = "wagamama-postgres", public_url: 
             "defaultUrl": "/lab/tree/curriculum",
             "storage": {"type": "dynamic", "capacity": "2Gi",
                         "extraVolumes": [exchange_volume], "extraVolumeMounts": [exchange_mount]},
-            "extraEnv": {"WAGAMAMA_PUBLIC_URL": public_url or ""},
+            "extraEnv": {"WAGAMAMA_PUBLIC_URL": public_url or "", **LEARNER_ENVIRONMENT},  # learners: their extensions only
             "profileList": profiles,
         },
         "cull": {"enabled": True, "timeout": 3600, "every": 600},
