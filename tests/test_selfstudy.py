@@ -194,6 +194,11 @@ def test_the_track_follows_her_records_and_every_track_is_shown(selfstudy, capsy
     record["ex15_chiiki"] = {"koureika_check": {"state": "tried", "tries": 1, "time": "2026-07-01T10:00:00"}}
     (selfstudy / "progress.json").write_text(json.dumps(record), encoding="utf-8")
     assert progress.current_program() == "sip"
+    record["ex15_chiiki"]["koureika_check"]["state"] = "not attempted"  # only looked at: the track stays hers
+    (selfstudy / "progress.json").write_text(json.dumps(record), encoding="utf-8")
+    assert progress.current_program() == "kyoryokutai"
+    record["ex15_chiiki"]["koureika_check"]["state"] = "tried"
+    (selfstudy / "progress.json").write_text(json.dumps(record), encoding="utf-8")
     assert main(["progress", "--program", "kyoryokutai"]) == 0
     out = capsys.readouterr().out
     assert "（ex14_project）: 0 / 3" in out and "ex15_chiiki" not in out

@@ -128,7 +128,8 @@ def titles_of(assignment: str) -> dict[str, str]:
 
 def current_program() -> str:
     """The track the learner is on, from her own records: a track whose own assignments (in no other track she
-    could be on) she has checked, the most recent first; the core track when there is none."""
+    could be on) she has answered, the most recent first; the core track when there is none. A check run on a
+    part she has not answered yet (a notebook run from top to bottom to look at it) does not choose a track."""
     from .programs import load_programs
 
     data = load()
@@ -137,7 +138,8 @@ def current_program() -> str:
     for pid, program in programs.items():
         others = {a for q, p in programs.items() if q != pid for a in p.assignments}
         own = [a for a in program.assignments if a not in others]
-        times = [e.get("time", "") for a in own for e in data.get(a, {}).values() if isinstance(e, dict)]
+        times = [e.get("time", "") for a in own for e in data.get(a, {}).values()
+                 if isinstance(e, dict) and e.get("state") != "not attempted"]
         if times:
             latest[pid] = max(times)
     return max(latest, key=latest.get) if latest else "wagamama-lab"

@@ -109,16 +109,21 @@ def write_kernelspec(data_dir: Path) -> Path:
     return data_dir
 
 
-@functools.cache
 def prepare_process() -> str:
-    """Once per grading process: the sandbox's kernelspec on JUPYTER_PATH, and a private folder (0700) for
+    """Before each notebook: the folders left by graders that were killed (kill -9, out of memory) are removed,
+    and once per grading process the sandbox's kernelspec goes on JUPYTER_PATH with a private folder (0700) for
     connection files and kernel sockets, removed when the process ends. Returns the folder."""
-    from multiprocessing.util import Finalize
-
-    for stale in Path(tempfile.gettempdir()).glob(RUNTIME_PREFIX + "*-*"):  # left by a grader that was killed
+    for stale in Path(tempfile.gettempdir()).glob(RUNTIME_PREFIX + "*-*"):
         owner = stale.name.removeprefix(RUNTIME_PREFIX).split("-")[0]
         if owner.isdigit() and not Path(f"/proc/{owner}").exists() and stale.lstat().st_uid == os.getuid():
             shutil.rmtree(stale, ignore_errors=True)
+    return _runtime()
+
+
+@functools.cache
+def _runtime() -> str:
+    from multiprocessing.util import Finalize
+
     runtime = tempfile.mkdtemp(prefix=f"{RUNTIME_PREFIX}{os.getpid()}-")
     data = write_kernelspec(Path(runtime) / "jupyter-data")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(data), os.environ.get("JUPYTER_PATH")]))
