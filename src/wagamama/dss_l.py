@@ -2,7 +2,7 @@
 
 One source of truth: the standard's items are the table ``curriculum/dss_l.yaml`` (ASCII ids), and each
 lesson and assignment of ``curriculum/programs.yaml`` lists the ids it covers (``dss_l: [...]``).
-Nothing reads the free-text ``metadata.wagamama.dss_l`` of the notebooks.
+The notebooks carry no copy of the mapping.
 """
 
 from __future__ import annotations
