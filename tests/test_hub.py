@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import nbformat
 import pytest
@@ -245,8 +246,6 @@ def test_an_id_that_names_a_system_account_stops_hub_render_before_anything_is_m
 
 
 def test_the_class_start_is_at_or_the_next_one_today_in_the_cohorts_schedule(home):
-    from zoneinfo import ZoneInfo
-
     from wagamama.cohort import create_cohort
     from wagamama.errors import WagamamaError
     from wagamama.hub.warm import class_start
@@ -255,6 +254,8 @@ def test_the_class_start_is_at_or_the_next_one_today_in_the_cohorts_schedule(hom
     tokyo = ZoneInfo("Asia/Tokyo")
     morning = dt.datetime(2026, 4, 11, 9, 30, tzinfo=tokyo)
     assert class_start(cohort, "10:00", morning) == dt.datetime(2026, 4, 11, 10, 0, tzinfo=tokyo)
+    # a machine on UTC: 00:30 there is 09:30 in Tokyo, and 10:00 is the cohort's 10:00, half an hour later
+    assert class_start(cohort, "10:00", morning.astimezone(dt.UTC)) == dt.datetime(2026, 4, 11, 10, 0, tzinfo=tokyo)
     assert class_start(cohort, None, morning) is None  # no schedule
     cohort.meta["schedule"] = [{"start": "2026-04-11T13:00", "notebook": NOTEBOOK}, "2026-04-11T10:00",
                                "2026-04-18T10:00"]
@@ -458,9 +459,11 @@ def test_warmed_servers_are_ready_for_class_and_the_culler_waits_for_it(hub):
         if hub.server(name):
             hub.stop_server(name)
     hub.ensure_server(yui)  # another cohort's learner, not warmed
-    start = (dt.datetime.now().astimezone() + dt.timedelta(minutes=30)).strftime("%H:%M")
-    if start < dt.datetime.now().astimezone().strftime("%H:%M"):  # 23:30 or later: tomorrow's date and time
-        start = (dt.datetime.now().astimezone() + dt.timedelta(minutes=30)).isoformat(timespec="minutes")
+    # --at HH:MM is a time of the cohort's zone (Asia/Tokyo), whatever the machine's clock says
+    now = dt.datetime.now(ZoneInfo("Asia/Tokyo"))
+    start = (now + dt.timedelta(minutes=30)).strftime("%H:%M")
+    if start < now.strftime("%H:%M"):  # 23:30 or later: tomorrow's date and time
+        start = (now + dt.timedelta(minutes=30)).isoformat(timespec="minutes")
     done = subprocess.run([sys.executable, "-m", "wagamama.cli", "hub", "warm", A, "--at", start, "--notebook", NOTEBOOK],
                           env=hub.env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
