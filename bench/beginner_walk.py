@@ -163,6 +163,8 @@ def main(argv: list[str]) -> int:
         import os
 
         os.environ["WAGAMAMA_HOME"] = str(root / "home")
+        # nbgrader runs `alembic` from PATH: the venv's, also when this runs as .venv/bin/python without activating it
+        os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
         build(root / "selfstudy", released=root / "released")
         rows = []
         for name, path in lessons.items():

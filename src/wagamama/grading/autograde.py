@@ -34,7 +34,7 @@ from ..cohort import Cohort, open_cohort
 from ..errors import WagamamaError
 from ..locations import home
 from ..nbgrader_log import known_reason, reason
-from .sandbox import Policy, SandboxUnavailable, require, take_kernel_ends
+from .sandbox import Policy, SandboxUnavailable, require, sweep, take_kernel_ends
 
 RECORD = ".wagamama-grading.json"
 CELL_TIME = "時間切れ: {notebook} の {cell} が、制限時間のうちに終わりませんでした（無限ループなど）。"
@@ -241,6 +241,8 @@ def autograde(cohort: Cohort, assignment_ids: list[str], jobs: int | None = None
             except KeyboardInterrupt:  # Ctrl-C: finish the submissions being graded, start no other
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
+        if sandboxed:  # the workers have ended: nothing of theirs stays in /tmp
+            sweep()
 
     outcomes = []
     with cohort.gradebook() as gb:

@@ -110,14 +110,27 @@ def write_kernelspec(data_dir: Path) -> Path:
 
 
 def prepare_process() -> str:
-    """Before each notebook: the folders left by graders that were killed (kill -9, out of memory) are removed,
-    and once per grading process the sandbox's kernelspec goes on JUPYTER_PATH with a private folder (0700) for
-    connection files and kernel sockets, removed when the process ends. Returns the folder."""
+    """Before each notebook: the folders left by graders that ended are removed (sweep), and once per grading
+    process the sandbox's kernelspec goes on JUPYTER_PATH with a private folder (0700) for connection files and
+    kernel sockets, removed when the process ends. Returns the folder."""
+    sweep()
+    return _runtime()
+
+
+def sweep() -> None:
+    """Remove the private folders of grading processes that have ended: killed (kill -9, out of memory) or
+    ended while a kernel of theirs was still going away. Also run by `wagamama autograde` after its workers."""
     for stale in Path(tempfile.gettempdir()).glob(RUNTIME_PREFIX + "*-*"):
         owner = stale.name.removeprefix(RUNTIME_PREFIX).split("-")[0]
-        if owner.isdigit() and not Path(f"/proc/{owner}").exists() and stale.lstat().st_uid == os.getuid():
+        if owner.isdigit() and not _running(int(owner)) and stale.lstat().st_uid == os.getuid():
             shutil.rmtree(stale, ignore_errors=True)
-    return _runtime()
+
+
+def _running(pid: int) -> bool:
+    try:  # a zombie (ended, not yet reaped) has ended too
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 @functools.cache
