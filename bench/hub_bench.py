@@ -367,7 +367,7 @@ def learner_arrives(hub: BenchHub, user: str, lab_paths: list[str], code: str) -
     import websocket
 
     s = requests.Session()
-    out: dict = {"user": user, "error": None, "other_errors": 0}
+    out: dict = {"user": user, "error": None, "other_errors": 0, "error_paths": set()}
     s.get(f"{hub.url}/hub/login", timeout=60)
     t0 = time.monotonic()
     try:
@@ -395,8 +395,10 @@ def learner_arrives(hub: BenchHub, user: str, lab_paths: list[str], code: str) -
         r.raise_for_status()
 
         def fetch(path: str) -> None:
-            if s.get(f"{hub.url}/user/{user}/{path}", timeout=300).status_code >= 400:
+            status = s.get(f"{hub.url}/user/{user}/{path}", timeout=300).status_code
+            if status >= 400:
                 out["other_errors"] += 1
+                out["error_paths"].add(f"{status} {path.split('?')[0]}")
 
         with ThreadPoolExecutor(max_workers=6) as pool:  # a browser's connections to one host
             list(pool.map(fetch, lab_paths))
@@ -500,7 +502,8 @@ def class_arrives(hub: BenchHub, count: int, within: float, modes: list[str], pa
                   f"{sum(bool(r.get('pending_page')) for r in ok)}, kernel already running for "
                   f"{sum(bool(r.get('kernel_was_running')) for r in ok)}")
         print(f"  failures: {count - len(ok)}" + "".join(f"\n    {r['user']}: {r['error']}" for r in results if r["error"])
-              + f"; other HTTP errors while JupyterLab loads (not shown to learners): {sum(r['other_errors'] for r in results)}")
+              + f"; other HTTP errors while JupyterLab loads (not shown to learners): {sum(r['other_errors'] for r in results)}"
+              + "".join(f"\n    {p}" for p in sorted(set().union(*(r.get("error_paths", set()) for r in results)))))
         print(f"  memory: peak {peak:.0f} MB (learners' servers and kernels, hub, proxy); "
               f"{learners_mb / count:.0f} MB per learner at the end; "
               f"CPU {cpu / count:.1f}s per learner (server, kernel, hub and proxy)", flush=True)

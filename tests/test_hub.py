@@ -397,6 +397,7 @@ def test_a_learners_server_loads_what_learners_use_and_nothing_else(hub, learner
         assert requests.get(server(hub, hana, path), headers=h).status_code == 404, path
     page = requests.get(server(hub, hana, "lab"), headers=h).text
     assert '"buildCheck": false' in page and "@jupyter-notebook/lab-extension" in page
+    assert '"@jupyterlab/lsp-extension"' in page  # off: its lsp/status request would only get the 404 above
     import pwd
 
     uid = pwd.getpwnam(hana).pw_uid

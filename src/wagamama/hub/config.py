@@ -29,10 +29,11 @@ from ..locations import content_root, exchange_dir, home
 from ..start import write_ui_overrides
 from .plan import ADMIN_SERVICE, CULLER_SERVICE, HubPlan, hub_plan
 
-# JupyterLab plugins learners do not get: nbgrader's instructor tools, and "open in Jupyter Notebook"
-# (the Notebook 7 server extension is not loaded for learners).
+# JupyterLab plugins learners do not get: nbgrader's instructor tools, "open in Jupyter Notebook" (the Notebook 7
+# server extension is not loaded for learners) and the language-server client (jupyter-lsp is not loaded either:
+# the client's lsp/status request only got a 404 on every page load).
 LEARNER_OFF = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list",
-               "@jupyter-notebook/lab-extension"]
+               "@jupyter-notebook/lab-extension", "@jupyterlab/lsp-extension"]
 # The only server extensions of a learner's server (JUPYTERHUB_SINGLEUSER_LOAD_OTHER_EXTENSIONS=0 keeps
 # out the rest: jupyter-lsp with no language server, terminals, Notebook 7). nbgrader's instructor
 # extensions are named off as well, should that variable ever be missing.
