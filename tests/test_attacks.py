@@ -471,3 +471,30 @@ def test_each_machinery_attack_forges_a_grade_when_tests_run_in_the_learners_ker
     scores = {c.metadata.nbgrader["grade_id"]: determine_grade(c)[0] for c in nb.cells
               if is_grade(c) and not is_solution(c)}
     assert scores["tensu_list_check"] == 2, (attack, scores)
+
+
+def test_the_sweep_of_ended_graders_folders_follows_no_link(tmp_path):
+    """sandbox.sweep removes /tmp/wagamama-kernels-<pid>-* of ended graders: a link planted under that name
+    (by anyone who may write /tmp) is never followed, and a live grader's folder is kept."""
+    from wagamama.grading.sandbox import RUNTIME_PREFIX, sweep
+
+    canary = tmp_path / "course"
+    canary.mkdir()
+    (canary / "gradebook.db").write_text("keep")
+    dead = 2**22 + 12345  # above pid_max on this machine: no such process
+    link = Path("/tmp") / f"{RUNTIME_PREFIX}{dead}-link"
+    ended = Path("/tmp") / f"{RUNTIME_PREFIX}{dead}-ended"
+    live = Path("/tmp") / f"{RUNTIME_PREFIX}{os.getpid()}-live"
+    link.symlink_to(canary)
+    ended.mkdir()
+    (ended / "connection.json").write_text("{}")
+    live.mkdir()
+    try:
+        sweep()
+        assert (canary / "gradebook.db").read_text() == "keep"
+        assert not ended.exists() and live.exists()
+    finally:
+        if link.is_symlink():
+            link.unlink()
+        shutil.rmtree(live, ignore_errors=True)
+        shutil.rmtree(ended, ignore_errors=True)
