@@ -155,6 +155,14 @@ EXPECTED = {
 }
 
 
+def started_as(pid: str, start: str) -> bool:
+    """Whether process pid runs and started at that time (a pid may since belong to another process)."""
+    try:
+        return Path("/proc", pid, "stat").read_text().rsplit(")", 1)[1].split()[19] == start
+    except (OSError, IndexError):
+        return False
+
+
 def grade_rows(cohort, student: str) -> dict[str, tuple]:
     with cohort.gradebook() as gb:
         sub = gb.find_submission(A, student)
@@ -254,7 +262,7 @@ def test_sandbox_leaves_nothing_running_and_gives_folders_back(graded):
     owners = {p.stat().st_uid for p in (cohort.path / "autograded").rglob("*")}
     assert owners == {os.getuid()}
     runtime = [d for d in Path("/tmp").glob("wagamama-kernels-*-*")  # a grading process's, after it ended
-               if not Path("/proc", d.name.split("-")[2]).exists()]
+               if not started_as(*d.name.split("-")[2:4])]
     assert runtime == []
 
 

@@ -119,25 +119,34 @@ def prepare_process() -> str:
 
 def sweep() -> None:
     """Remove the private folders of grading processes that have ended: killed (kill -9, out of memory) or
-    ended while a kernel of theirs was still going away. Also run by `wagamama autograde` after its workers."""
+    ended while a kernel of theirs was still going away. Also run by `wagamama autograde` after its workers.
+    A folder is named for its process's pid and start time: a pid the system has since given to another
+    process does not keep a dead grader's folder."""
     for stale in Path(tempfile.gettempdir()).glob(RUNTIME_PREFIX + "*-*"):
-        owner = stale.name.removeprefix(RUNTIME_PREFIX).split("-")[0]
-        if owner.isdigit() and not _running(int(owner)) and stale.lstat().st_uid == os.getuid():
+        owner = stale.name.removeprefix(RUNTIME_PREFIX).split("-")
+        if not _running(owner) and stale.lstat().st_uid == os.getuid():
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def _running(pid: int) -> bool:
-    try:  # a zombie (ended, not yet reaped) has ended too
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+def _started(pid: int | str) -> str | None:
+    """The start time (clock ticks after boot) of a live process; None when it has ended (also a zombie)."""
+    try:
+        state, *fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return None if state == "Z" else fields[18]
     except (OSError, IndexError):
-        return False
+        return None
+
+
+def _running(owner: list[str]) -> bool:
+    """Whether the process a folder is named for ([pid, start time, …]) still runs."""
+    return len(owner) > 2 and owner[0].isdigit() and _started(owner[0]) == owner[1]
 
 
 @functools.cache
 def _runtime() -> str:
     from multiprocessing.util import Finalize
 
-    runtime = tempfile.mkdtemp(prefix=f"{RUNTIME_PREFIX}{os.getpid()}-")
+    runtime = tempfile.mkdtemp(prefix=f"{RUNTIME_PREFIX}{os.getpid()}-{_started(os.getpid())}-")
     data = write_kernelspec(Path(runtime) / "jupyter-data")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(data), os.environ.get("JUPYTER_PATH")]))
     # when the process ends: a multiprocessing worker of `wagamama autograde` or plain nbgrader alike
