@@ -122,6 +122,20 @@ def other_users_run_python():
         os.chmod(folder, mode)
 
 
+def ended_graders_folders() -> set[Path]:
+    """/tmp/wagamama-kernels-PID-START-* of grading processes that have ended: no process with that pid and
+    start time (field 22 of /proc/PID/stat) runs now (a zombie has ended). Read here independently of the sweep
+    that removes them."""
+    def started_as(pid: str, start: str) -> bool:
+        try:
+            fields = Path("/proc", pid, "stat").read_text().rsplit(")", 1)[1].split()
+            return fields[0] != "Z" and fields[19] == start
+        except (OSError, IndexError):
+            return False
+
+    return {d for d in Path("/tmp").glob("wagamama-kernels-*-*-*") if not started_as(*d.name.split("-")[2:4])}
+
+
 def sandbox_leftovers(root: Path) -> list[str]:
     """Command lines of sandboxed kernel processes still running in a folder under root (a cohort).
 

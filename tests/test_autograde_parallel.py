@@ -9,10 +9,11 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, sandbox_leftovers
+from conftest import REPO, ended_graders_folders, sandbox_leftovers
 
 from wagamama.cases import filled, load_cases, place_collected
 from wagamama.cohort import create_cohort
@@ -116,6 +117,7 @@ def test_rerun_skips_and_never_touches_manual_grades(home):
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
 def test_an_interrupted_run_is_completed_by_the_next(home, how):
     cohort, expected = cohort_with_cases("stopped")
+    before = set(Path("/tmp").glob("wagamama-kernels-*"))
     run = subprocess.Popen([sys.executable, "-m", "wagamama.cli", "autograde", "stopped", "--jobs", "2"],
                            env={**os.environ, "WAGAMAMA_HOME": str(home)}, cwd=REPO, start_new_session=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -128,12 +130,21 @@ def test_an_interrupted_run_is_completed_by_the_next(home, how):
         assert run.returncode == 130 and "中断しました" in out, out
     finished = len(list((cohort.path / "autograded").glob(f"*/{A}/{RECORD}")))
     assert 1 <= finished < len(expected)
+    left = set(Path("/tmp").glob("wagamama-kernels-*")) - before  # the stopped run's graders' private folders
+    if how == signal.SIGINT:
+        assert not left, "on Ctrl-C each grader removes its own folder"
+    else:  # kill -9 cleans up nothing; the folders stay until the killed graders have ended
+        assert left
+        deadline = time.monotonic() + 30
+        while left - ended_graders_folders() and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     outcomes = autograde(cohort, [A], jobs=2)
     assert {o.student: o.score for o in outcomes} == expected
     assert sum(o.status == "skipped" for o in outcomes) >= finished
     time.sleep(0.5)  # kernels of the killed run die with their grading processes (bwrap --die-with-parent)
     assert sandbox_leftovers(cohort.path) == []
+    assert not [d for d in left if d.exists()], "the next run sweeps the folders of graders that ended"
 
 
 def test_postgresql_gradebook(home, postgres):

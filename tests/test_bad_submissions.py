@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, need_executable, sandbox_leftovers
+from conftest import REPO, ended_graders_folders, need_executable, sandbox_leftovers
 
 from wagamama.cases import Case, filled, place_collected
 from wagamama.cli import main
@@ -155,14 +155,6 @@ EXPECTED = {
 }
 
 
-def started_as(pid: str, start: str) -> bool:
-    """Whether process pid runs and started at that time (a pid may since belong to another process)."""
-    try:
-        return Path("/proc", pid, "stat").read_text().rsplit(")", 1)[1].split()[19] == start
-    except (OSError, IndexError):
-        return False
-
-
 def grade_rows(cohort, student: str) -> dict[str, tuple]:
     with cohort.gradebook() as gb:
         sub = gb.find_submission(A, student)
@@ -170,7 +162,14 @@ def grade_rows(cohort, student: str) -> dict[str, tuple]:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def folders_before():
+    """Graders' private folders in /tmp before this module grades: all of them, and those of graders that
+    had ended (another test's, another run's)."""
+    return set(Path("/tmp").glob("wagamama-kernels-*")), ended_graders_folders()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, folders_before):
     need_executable("bwrap")
     home = tmp_path_factory.mktemp("bad")
     with pytest.MonkeyPatch.context() as mp:
@@ -256,14 +255,16 @@ def test_restored_test_cells_are_graded_and_flagged(graded):
     assert not outcomes["edited-test"].flags, "an edited test is restored by nbgrader itself, silently and rightly"
 
 
-def test_sandbox_leaves_nothing_running_and_gives_folders_back(graded):
+def test_sandbox_leaves_nothing_running_and_gives_folders_back(graded, folders_before):
     cohort, *_ = graded
     assert sandbox_leftovers(cohort.path) == []
     owners = {p.stat().st_uid for p in (cohort.path / "autograded").rglob("*")}
     assert owners == {os.getuid()}
-    runtime = [d for d in Path("/tmp").glob("wagamama-kernels-*-*")  # a grading process's, after it ended
-               if not started_as(*d.name.split("-")[2:4])]
-    assert runtime == []
+    # the grading processes of this module have ended: their private folders are gone, and so are those of
+    # graders that had ended before it (autograde sweeps them)
+    every_before, ended_before = folders_before
+    left = ended_graders_folders() - (every_before - ended_before)
+    assert not left, {str(d): sorted(str(f.relative_to(d)) for f in d.rglob("*")) for d in left}
 
 
 def test_the_instructor_reads_a_summary_and_a_second_run_regrades_only_what_failed(graded, capsys):
