@@ -8,7 +8,11 @@ the control learner's grades must not have changed and nothing of the sandbox ma
 
 import json
 import os
+import shutil
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -265,6 +269,44 @@ def test_sandbox_leaves_nothing_running_and_gives_folders_back(graded, folders_b
     every_before, ended_before = folders_before
     left = ended_graders_folders() - (every_before - ended_before)
     assert not left, {str(d): sorted(str(f.relative_to(d)) for f in d.rglob("*")) for d in left}
+
+
+def test_a_kernel_whose_grader_died_is_ended_even_when_the_launcher_missed_the_signal(graded, tmp_path):
+    """The launcher's parent-death signal fires only when its own parent dies: not when the grader dies behind
+    sudo, nor when it died while the launcher was starting. Here the launcher's parent (this test) lives on
+    while the grader its folder is named for is killed: the kernel and the launcher end all the same."""
+    from jupyter_client.connect import write_connection_file
+
+    from wagamama.grading.launcher import RUNTIME_PREFIX, started
+
+    cohort, *_ = graded
+    grader = subprocess.Popen(["sleep", "600"])
+    folder = Path("/tmp") / f"{RUNTIME_PREFIX}{grader.pid}-{started(grader.pid)}-watched"
+    folder.mkdir(mode=0o700)
+    launcher = None
+    try:
+        connection, _ = write_connection_file(str(folder / "kernel.json"), ip="127.0.0.1")
+        launcher = subprocess.Popen([sys.executable, "-m", "wagamama.grading.launcher", "launch",
+                                     str(cohort.autograded_dir("control", A)), connection],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while not sandbox_leftovers(cohort.path) and launcher.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)
+        assert launcher.poll() is None and sandbox_leftovers(cohort.path), launcher.stderr.read()
+        grader.kill()
+        grader.wait()
+        assert launcher.wait(timeout=20) != 0
+        time.sleep(0.5)
+        assert sandbox_leftovers(cohort.path) == []
+        refused = subprocess.run([sys.executable, "-m", "wagamama.grading.launcher", "launch",
+                                  str(cohort.autograded_dir("control", A)), connection], capture_output=True, text=True)
+        assert refused.returncode == 125 and "has ended" in refused.stderr, refused.stderr
+    finally:
+        grader.kill()
+        if launcher is not None and launcher.poll() is None:
+            launcher.terminate()  # its kernel ends with it
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_the_instructor_reads_a_summary_and_a_second_run_regrades_only_what_failed(graded, capsys):

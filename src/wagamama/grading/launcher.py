@@ -13,7 +13,9 @@ belonging to the grader that asked, and the kernel's command line is its own. Th
 - runs prlimit → bubblewrap → (as root) setpriv to the kernel's own uid → a copy of the submission's
   files (not its notebooks) into that folder → the kernel;
 - passes interrupts to the kernel, ends everything when asked (SIGTERM) or when the grader dies, and
-  removes the control group and the kernel's socket folder.
+  removes the control group and the kernel's socket folder. The grader is the process its private folder
+  is named for (pid and start time): the launcher checks every second that it runs, since a parent-death
+  signal alone misses a grader that died while the launcher was starting, or one behind sudo.
 """
 
 from __future__ import annotations
@@ -64,6 +66,26 @@ class Policy:
 
 class SandboxRefused(RuntimeError):
     """The launcher was asked to run something it must not."""
+
+
+def started(pid: int | str) -> str | None:
+    """The start time of a live process (field 22 of /proc/PID/stat); None when it has ended (a zombie too)."""
+    try:
+        state, *rest = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return None if state == "Z" else rest[18]
+    except (OSError, IndexError):
+        return None
+
+
+def runtime_prefix() -> str:
+    """The name of this grading process's private folder begins with its pid and start time."""
+    return f"{RUNTIME_PREFIX}{os.getpid()}-{started(os.getpid())}-"
+
+
+def grader_runs(folder: Path) -> bool:
+    """Whether the grading process a private folder is named for still runs (a pid may have been reused)."""
+    owner = folder.name.removeprefix(RUNTIME_PREFIX).split("-")
+    return len(owner) > 2 and owner[0].isdigit() and started(owner[0]) == owner[1]
 
 
 def _invoker() -> int:
@@ -219,6 +241,8 @@ def launch(build_arg: str, connection_arg: str) -> int:
 
     _die_with_parent()
     build, connection_file, cohort = _checked(build_arg, connection_arg)
+    if not grader_runs(connection_file.parent):
+        raise SandboxRefused(f"the grader of {connection_file.parent} has ended")
     policy = Policy.of_cohort(cohort)
     invoker = _invoker()
     root = os.geteuid() == 0
@@ -280,8 +304,13 @@ def launch(build_arg: str, connection_arg: str) -> int:
 
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, relay)
-        code = child.wait()
-        return 128 - code if code < 0 else code
+        while True:
+            try:
+                code = child.wait(timeout=1)
+                return 128 - code if code < 0 else code
+            except subprocess.TimeoutExpired:
+                if not grader_runs(connection_file.parent):  # nobody reads this kernel any more
+                    relay(signal.SIGTERM, None)
     finally:
         if limits is not None:
             limits.remove()

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
 
-from .launcher import KERNEL_UID_BASE, RUNTIME_PREFIX, SANDBOX_FAILED, Policy  # noqa: F401 (the grader's names)
+from .launcher import KERNEL_UID_BASE, RUNTIME_PREFIX, SANDBOX_FAILED, Policy, grader_runs, runtime_prefix  # noqa: F401 (the grader's names)
 
 KERNEL_NAME = PROVISIONER = "wagamama-sandbox"
 
@@ -123,30 +123,15 @@ def sweep() -> None:
     A folder is named for its process's pid and start time: a pid the system has since given to another
     process does not keep a dead grader's folder."""
     for stale in Path(tempfile.gettempdir()).glob(RUNTIME_PREFIX + "*-*"):
-        owner = stale.name.removeprefix(RUNTIME_PREFIX).split("-")
-        if not _running(owner) and stale.lstat().st_uid == os.getuid():
+        if not grader_runs(stale) and stale.lstat().st_uid == os.getuid():
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def _started(pid: int | str) -> str | None:
-    """The start time (clock ticks after boot) of a live process; None when it has ended (also a zombie)."""
-    try:
-        state, *fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return None if state == "Z" else fields[18]
-    except (OSError, IndexError):
-        return None
-
-
-def _running(owner: list[str]) -> bool:
-    """Whether the process a folder is named for ([pid, start time, …]) still runs."""
-    return len(owner) > 2 and owner[0].isdigit() and _started(owner[0]) == owner[1]
 
 
 @functools.cache
 def _runtime() -> str:
     from multiprocessing.util import Finalize
 
-    runtime = tempfile.mkdtemp(prefix=f"{RUNTIME_PREFIX}{os.getpid()}-{_started(os.getpid())}-")
+    runtime = tempfile.mkdtemp(prefix=runtime_prefix())
     data = write_kernelspec(Path(runtime) / "jupyter-data")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(data), os.environ.get("JUPYTER_PATH")]))
     # when the process ends: a multiprocessing worker of `wagamama autograde` or plain nbgrader alike
