@@ -116,14 +116,17 @@ def test_rerun_skips_and_never_touches_manual_grades(home):
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
 def test_an_interrupted_run_is_completed_by_the_next(home, how):
-    cohort, expected = cohort_with_cases("stopped")
+    cohort, expected = cohort_with_cases("stopped", copies=2)  # 20 submissions: the run is still going when stopped
     before = set(Path("/tmp").glob("wagamama-kernels-*"))
+    # Ctrl-C as in a terminal: Python ignores SIGINT for good when it starts with SIGINT ignored
     run = subprocess.Popen([sys.executable, "-m", "wagamama.cli", "autograde", "stopped", "--jobs", "2"],
                            env={**os.environ, "WAGAMAMA_HOME": str(home)}, cwd=REPO, start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 120
     while not list((cohort.path / "autograded").glob(f"*/{A}/{RECORD}")) and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert run.poll() is None, "the run ended before it could be stopped"
     os.killpg(run.pid, how)
     out, _ = run.communicate(timeout=120)
     if how == signal.SIGINT:
