@@ -475,27 +475,28 @@ def test_each_machinery_attack_forges_a_grade_when_tests_run_in_the_learners_ker
 
 def test_the_sweep_of_ended_graders_folders_follows_no_link(tmp_path):
     """sandbox.sweep removes /tmp/wagamama-kernels-<pid>-<start>-* of ended graders: a link planted under that
-    name (by anyone who may write /tmp) is never followed, a live grader's folder is kept, and a dead grader's
-    pid now used by another process keeps nothing."""
+    name (by anyone who may write /tmp) or inside such a folder (where a kernel had its sockets) is never
+    followed, a live grader's folder is kept, and a dead grader's pid now used by another process keeps nothing."""
+    from wagamama.grading.launcher import started
     from wagamama.grading.sandbox import RUNTIME_PREFIX, sweep
 
     canary = tmp_path / "course"
     canary.mkdir()
     (canary / "gradebook.db").write_text("keep")
-    dead = 2**22 + 12345  # above pid_max on this machine: no such process
-    link = Path("/tmp") / f"{RUNTIME_PREFIX}{dead}-link"
-    ended = Path("/tmp") / f"{RUNTIME_PREFIX}{dead}-ended"
-    me = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19]  # start time, field 22 of proc(5)
+    dead, me = 2**22 + 12345, started(os.getpid())  # a pid above pid_max on this machine: no such process
+    link = Path("/tmp") / f"{RUNTIME_PREFIX}{dead}-{me}-link"
+    ended = Path("/tmp") / f"{RUNTIME_PREFIX}{dead}-{me}-ended"
     live = Path("/tmp") / f"{RUNTIME_PREFIX}{os.getpid()}-{me}-live"
     reused = Path("/tmp") / f"{RUNTIME_PREFIX}{os.getpid()}-{int(me) - 1}-reused"  # this pid, an older process
     link.symlink_to(canary)
-    ended.mkdir()
-    (ended / "connection.json").write_text("{}")
+    (ended / "sockets").mkdir(parents=True)
+    (ended / "sockets" / "course").symlink_to(canary)
+    (ended / "sockets" / "gradebook.db").hardlink_to(canary / "gradebook.db")
     live.mkdir()
     reused.mkdir()
     try:
         sweep()
-        assert (canary / "gradebook.db").read_text() == "keep"
+        assert (canary / "gradebook.db").read_text() == "keep" and link.is_symlink()
         assert not ended.exists() and not reused.exists() and live.exists()
     finally:
         if link.is_symlink():
